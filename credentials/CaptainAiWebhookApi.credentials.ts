@@ -1,0 +1,30 @@
+import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
+
+/**
+ * The shared secret Captain.AI sends in the `Auth-Token` header of every webhook. Captain has
+ * no signature and no API to test it against: the trigger compares it on each request.
+ */
+export class CaptainAiWebhookApi implements ICredentialType {
+	name = 'captainAiWebhookApi';
+
+	// Named as the issue and the UI call it: this holds a webhook secret, not an API key.
+	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
+	displayName = 'Captain.AI Webhook';
+
+	icon: Icon = { light: 'file:../nodes/CaptainAiTrigger/captainAi.svg', dark: 'file:../nodes/CaptainAiTrigger/captainAi.dark.svg' };
+
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-captain-arrive#captainai-trigger';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Auth-Token',
+			name: 'authToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				'The secret Captain.AI sends in the Auth-Token header of every webhook. Choose a long random value and give the same value to your Captain.AI account manager.',
+		},
+	];
+}

@@ -1,0 +1,125 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type ICredentialTestFunctions,
+	type ICredentialsDecrypted,
+	type IHookFunctions,
+	type INodeCredentialTestResult,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { parseAllowlist } from '../common/allowlist';
+import { describeTokenProblem } from '../common/auth-token';
+import { receive, type GuardSettings } from '../common/receive';
+import { answerMisconfigured, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import { captainAiTriggerProperties } from './description';
+import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
+
+interface CaptainOptions {
+	allowedAddresses?: string;
+	dropOutOfOrder?: boolean;
+	output?: CaptainSettings['output'];
+	rememberHours?: number;
+	rememberMaxEvents?: number;
+}
+
+function readAllowlist(context: IHookFunctions | IWebhookFunctions) {
+	const options = context.getNodeParameter('options', {}) as CaptainOptions;
+	return parseAllowlist(options.allowedAddresses ?? '');
+}
+
+function invalidAllowlistMessage(invalid: string[]): string {
+	return `Allowed Source Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+}
+
+export class CaptainAiTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Captain.AI Trigger',
+		name: 'captainAiTrigger',
+		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
+		description: 'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
+		defaults: { name: 'Captain.AI Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'captainAiWebhookApi',
+				required: true,
+				testedBy: 'captainAiAuthTokenTest',
+				displayOptions: { show: { authentication: ['authToken'] } },
+			},
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: '={{$parameter["receives"] === "itemStatus" ? "item-status" : "events"}}',
+			},
+		],
+		properties: captainAiTriggerProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			// Captain.AI has no API to check a token against; catch what can be seen locally.
+			async captainAiAuthTokenTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				const problem = describeTokenProblem(credential.data?.authToken);
+				if (problem) return { status: 'Error', message: problem };
+				return { status: 'OK', message: 'The Auth-Token is usable. Send a test event to check it matches Captain.AI.' };
+			},
+		},
+	};
+
+	webhookMethods = {
+		default: {
+			// Captain.AI has no API to register webhooks (its account manager does it), so there is
+			// nothing to create or delete. Activation is where a bad setting is shown to the user.
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const { invalid } = readAllowlist(this);
+				if (invalid.length > 0) throw new NodeOperationError(this.getNode(), invalidAllowlistMessage(invalid));
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const options = this.getNodeParameter('options', {}) as CaptainOptions;
+		const allowlist = readAllowlist(this);
+		if (allowlist.invalid.length > 0) return answerMisconfigured(this, invalidAllowlistMessage(allowlist.invalid));
+
+		const guard: GuardSettings = { allowlist: allowlist.ranges.length > 0 ? allowlist.ranges : undefined };
+		if (this.getNodeParameter('authentication', 'authToken') === 'authToken') {
+			const credentials = await this.getCredentials<{ authToken: string }>('captainAiWebhookApi');
+			guard.sharedSecret = { header: 'Auth-Token', expected: credentials.authToken };
+		}
+
+		const receiver = captainReceiver({
+			events: this.getNodeParameter('events', []) as string[],
+			environment: this.getNodeParameter('environment', 'any') as CaptainSettings['environment'],
+			dropOutOfOrder: options.dropOutOfOrder ?? true,
+			output: options.output ?? 'simplified',
+			memory: {
+				maxAgeMs: (options.rememberHours ?? CAPTAIN_MEMORY_DEFAULTS.hours) * 3_600_000,
+				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
+			},
+		});
+		const verdict = receive(readIncomingRequest(this), guard, receiver, memoryPlaceOf(this), Date.now());
+		return answerWebhook(this, verdict);
+	}
+}

@@ -1,0 +1,156 @@
+/** The Captain.AI Trigger's parameters, derived from the event catalogue. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { ANY_EVENT, CAPTAIN_EVENTS, UNLISTED_EVENTS } from './events';
+
+export const captainAiTriggerProperties: INodeProperties[] = [
+	{
+		displayName: 'Receives',
+		name: 'receives',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Main Webhook (All Events Except Item Status)',
+				value: 'events',
+				description: 'The URL Captain.AI sends orders, deliveries, driver locations and ETAs to',
+			},
+			{
+				name: 'Item Status Webhook (Item_status_updated)',
+				value: 'itemStatus',
+				description: 'Captain.AI sends item status updates to a separate URL',
+			},
+		],
+		default: 'events',
+		description: 'Which of the two Captain.AI webhook URLs this trigger is',
+	},
+	{
+		displayName:
+			'Captain.AI has no API to register webhooks: email the <b>Production URL</b> above (it ends in <code>/events</code>) and your Auth-Token to your Captain.AI account manager as the main webhook URL. Captain sends <code>item_status_updated</code> to a separate URL: add a second Captain.AI Trigger with <b>Receives</b> set to <i>Item Status Webhook</i> and send its URL too. Publish (activate) the workflow first.',
+		name: 'mainUrlNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { receives: ['events'] } },
+	},
+	{
+		displayName:
+			'Email the <b>Production URL</b> above (it ends in <code>/item-status</code>) to your Captain.AI account manager as the <b>item status</b> webhook URL. Orders, deliveries and driver events go to the main URL: use another Captain.AI Trigger with <b>Receives</b> set to <i>Main Webhook</i> for those.',
+		name: 'itemStatusUrlNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { receives: ['itemStatus'] } },
+	},
+	{
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Auth-Token Header',
+				value: 'authToken',
+				description: 'Refuse (401) any request whose Auth-Token header does not match the credential',
+			},
+			{
+				name: 'None (Accept Requests Without a Token)',
+				value: 'none',
+				description: 'Anyone who knows the URL can start this workflow. For trying things out only.',
+			},
+		],
+		default: 'authToken',
+	},
+	{
+		displayName:
+			'Authentication is off: anyone who knows this URL can start the workflow. Choose Auth-Token Header before giving the URL to Captain.AI.',
+		name: 'noAuthNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { authentication: ['none'] } },
+	},
+	{
+		displayName: 'Events',
+		name: 'events',
+		type: 'multiOptions',
+		required: true,
+		default: [ANY_EVENT],
+		description:
+			'Events that start the workflow. Others are still answered 200, so Captain.AI does not retry them, but start nothing.',
+		options: [
+			{ name: 'Any Event', value: ANY_EVENT, description: 'Every event, including ones not listed here' },
+			...CAPTAIN_EVENTS.map((kind) => ({ name: kind.label, value: kind.name, description: kind.description })),
+			{
+				name: 'Any Other (Unlisted) Event',
+				value: UNLISTED_EVENTS,
+				description: 'Events Captain.AI adds in future or does not document',
+			},
+		],
+	},
+	{
+		displayName: 'Environment',
+		name: 'environment',
+		type: 'options',
+		options: [
+			{ name: 'Any', value: 'any' },
+			{ name: 'Production Only', value: 'production', description: 'Only events whose environment is "production"' },
+			{ name: 'Non-Production Only', value: 'nonProduction', description: 'Only events from test or staging environments' },
+		],
+		default: 'any',
+		description: "Filter on the event's environment field",
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allowed Source Addresses',
+				name: 'allowedAddresses',
+				type: 'string',
+				default: '',
+				placeholder: '203.0.113.7, 198.51.100.0/24, 2001:db8::/32',
+				description:
+					'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Judged on the client address n8n resolves: behind a reverse proxy, set N8N_PROXY_HOPS. Empty: any address.',
+			},
+			{
+				displayName: 'Drop Out-of-Order Updates',
+				name: 'dropOutOfOrder',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to drop a status update (order, job, item, assignment, driver ETA) older than one already received for the same entity. Retries can arrive hours late.',
+			},
+			{
+				displayName: 'Output',
+				name: 'output',
+				type: 'options',
+				options: [
+					{
+						name: 'Simplified',
+						value: 'simplified',
+						description: 'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
+					},
+					{ name: 'Raw Body', value: 'raw', description: 'The body exactly as Captain.AI sent it' },
+				],
+				default: 'simplified',
+			},
+			{
+				displayName: 'Remember at Most (Events)',
+				name: 'rememberMaxEvents',
+				type: 'number',
+				typeOptions: { minValue: 10 },
+				default: 10000,
+				description: 'Upper bound on remembered event IDs; the oldest are forgotten first',
+			},
+			{
+				displayName: 'Remember Events For (Hours)',
+				name: 'rememberHours',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 72,
+				description: 'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
+			},
+		],
+	},
+];

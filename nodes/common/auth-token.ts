@@ -1,0 +1,30 @@
+import { createHash, timingSafeEqual } from 'crypto';
+
+/**
+ * Compares a received shared secret with the expected one in constant time. Both sides are
+ * hashed first so that neither the comparison nor an early length check reveals how much of
+ * the secret matched or how long it is.
+ */
+export function isTokenValid(received: string | string[] | undefined, expected: string): boolean {
+	// A header sent twice arrives as an array: ambiguous, so refused.
+	if (typeof received !== 'string' || received === '' || expected === '') return false;
+	const receivedDigest = createHash('sha256').update(received, 'utf8').digest();
+	const expectedDigest = createHash('sha256').update(expected, 'utf8').digest();
+	return timingSafeEqual(receivedDigest, expectedDigest);
+}
+
+/** Minimum length below which a shared secret is easy to guess. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * What is wrong with a secret before it is ever used, for the credential test: the provider
+ * has no API to check it against, but some mistakes can be seen locally.
+ */
+export function describeTokenProblem(token: unknown): string | undefined {
+	if (typeof token !== 'string' || token === '') return 'The Auth-Token is empty.';
+	// HTTP strips spaces around header values, so such a token could never match.
+	if (token.trim() !== token) return 'The Auth-Token starts or ends with a space; HTTP headers drop those, so it would never match.';
+	if (!/^[\x21-\x7e ]+$/.test(token)) return 'The Auth-Token has characters that cannot be sent in an HTTP header (use printable ASCII).';
+	if (token.length < MIN_TOKEN_LENGTH) return `The Auth-Token is shorter than ${MIN_TOKEN_LENGTH} characters: easy to guess. Agree on a longer one with Captain.AI.`;
+	return undefined;
+}

@@ -1,0 +1,118 @@
+/**
+ * The pipeline both triggers share: guard → parse → select → dedupe → emit.
+ * Plain functions over plain data: the node files gather the request and settings from n8n,
+ * call `receive`, and turn the verdict into an HTTP answer (see webhook-io.ts).
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { type AddressRange, displayAddress, isAddressAllowed } from './allowlist';
+import { isTokenValid } from './auth-token';
+import { type MemoryLayout, type NodeMemory, openMemory } from './dedupe';
+
+/** What the pipeline needs to know about one HTTP request. */
+export interface IncomingRequest {
+	/** The client address as n8n resolved it (Express `req.ip`). */
+	clientAddress: string | undefined;
+	/** Whether n8n trusts a proxy (N8N_PROXY_HOPS > 0), i.e. `req.ips` is filled from X-Forwarded-For. */
+	proxyTrusted: boolean;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+export interface GuardSettings {
+	/** `undefined`: no address restriction. */
+	allowlist?: readonly AddressRange[];
+	/** `undefined`: no shared-secret check (an explicit user choice). */
+	sharedSecret?: { header: string; expected: string };
+}
+
+export type ParseResult<Event> = { ok: true; event: Event } | { ok: false; field: string; problem: string };
+
+/** Why a valid request started no execution. Each is answered 200 so the sender does not retry. */
+export type IgnoreReason =
+	| 'filtered'
+	| 'duplicate'
+	| 'out-of-order'
+	| 'no-trips'
+	| 'no-change';
+
+export type Selection<Candidate> = { wanted: Candidate[] } | { ignored: IgnoreReason; detail?: string };
+
+export type Emission = { items: IDataObject[] } | { ignored: IgnoreReason; detail?: string };
+
+/** A provider's half of the pipeline. */
+export interface Receiver<Event, Candidate, Layout extends MemoryLayout> {
+	parse(body: unknown): ParseResult<Event>;
+	/** What the user asked for (event type, status, environment, site); no memory needed. */
+	select(event: Event): Selection<Candidate>;
+	/** Dedupe and emit, reading and recording in memory. Must not await. */
+	emit(event: Event, wanted: Candidate[], memory: NodeMemory<Layout>, now: number): Emission;
+	memoryLayout: Layout;
+}
+
+export interface MemoryPlace {
+	scope: string;
+	staticData?: Record<string, unknown>;
+	newRevision: () => string;
+}
+
+export type Verdict =
+	| { outcome: 'refused'; status: 400 | 401 | 403; body: IDataObject }
+	| { outcome: 'ignored'; status: 200; body: IDataObject }
+	| { outcome: 'accepted'; status: 200; items: IDataObject[] };
+
+function refuse(status: 400 | 401 | 403, body: IDataObject): Verdict {
+	return { outcome: 'refused', status, body };
+}
+
+function ignore(reason: IgnoreReason, detail?: string): Verdict {
+	return { outcome: 'ignored', status: 200, body: { status: 'ignored', reason, ...(detail ? { detail } : {}) } };
+}
+
+function hasHeader(headers: IncomingRequest['headers'], name: string): boolean {
+	return headers[name] !== undefined;
+}
+
+/** Address and shared secret. Address first: an unknown sender learns nothing about tokens. */
+export function guardRequest(request: IncomingRequest, guard: GuardSettings): Verdict | undefined {
+	if (guard.allowlist && !isAddressAllowed(request.clientAddress, guard.allowlist)) {
+		const address = displayAddress(request.clientAddress);
+		const body: IDataObject = { error: 'address not allowed', address };
+		if (hasHeader(request.headers, 'x-forwarded-for') && !request.proxyTrusted) {
+			body.hint =
+				'The request came through a proxy, but n8n does not trust proxies, so the proxy\'s own address was judged. Set N8N_PROXY_HOPS to the number of proxies in front of n8n.';
+		}
+		return refuse(403, body);
+	}
+	if (guard.sharedSecret) {
+		const { header, expected } = guard.sharedSecret;
+		const received = request.headers[header.toLowerCase()];
+		if (received === undefined) return refuse(401, { error: `missing ${header} header` });
+		if (!isTokenValid(received, expected)) return refuse(401, { error: `invalid ${header}` });
+	}
+	return undefined;
+}
+
+export function receive<Event, Candidate, Layout extends MemoryLayout>(
+	request: IncomingRequest,
+	guard: GuardSettings,
+	receiver: Receiver<Event, Candidate, Layout>,
+	place: MemoryPlace,
+	now: number,
+): Verdict {
+	const refusal = guardRequest(request, guard);
+	if (refusal) return refusal;
+
+	const parsed = receiver.parse(request.body);
+	if (!parsed.ok) return refuse(400, { error: 'invalid body', field: parsed.field, problem: parsed.problem });
+
+	const selection = receiver.select(parsed.event);
+	if ('ignored' in selection) return ignore(selection.ignored, selection.detail);
+
+	// Opened only now: refused and filtered requests never touch memory or static data.
+	const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });
+	const emission = receiver.emit(parsed.event, selection.wanted, memory, now);
+	memory.commit();
+	if ('ignored' in emission) return ignore(emission.ignored, emission.detail);
+	return { outcome: 'accepted', status: 200, items: emission.items };
+}
