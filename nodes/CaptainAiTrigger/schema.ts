@@ -28,11 +28,15 @@ const envelopeSchema = z
 	.passthrough();
 
 const customFields = z.union([z.record(z.unknown()), z.array(z.unknown()), z.null()]).optional();
-const optionalNumber = numberish.nullable().optional();
+// Fields the node does not rely on are checked loosely: a refusal makes Captain retry an
+// event 15 times and then lose it, so only a value of a clearly wrong kind is refused.
+// Captain sends empty strings for absent numbers (e.g. item `sequence: ""`).
+const optionalNumber = z.union([numberish, z.literal(''), z.null()]).optional();
 const optionalText = z.string().nullable().optional();
+const optionalTime = z.union([providerTime, z.literal(''), z.null()]).optional();
 
 const location = z
-	.object({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: providerTime.optional() })
+	.object({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime })
 	.passthrough();
 
 /** Extra checks per event, beyond the entity id the catalogue names. */
@@ -42,15 +46,15 @@ const dataChecks: Record<string, z.ZodRawShape> = {
 	},
 	agent_eta_updated: { eta_till_available: optionalNumber, eta_arrive_at_home_hub: optionalNumber, calculated_at: optionalNumber },
 	job_delivery_status_updated: {
-		job_delivery_status: z.string(),
+		job_delivery_status: optionalText,
 		job_delivery_status_agent_location: z
-			.object({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: providerTime.nullable().optional() })
+			.object({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
 			.passthrough()
 			.nullable()
 			.optional(),
 	},
-	order_status_updated: { order_status: z.string(), items: z.array(z.unknown()).nullable().optional() },
-	item_status_updated: { item_status: z.string(), quantity: optionalNumber, sequence: optionalNumber, item_name: optionalText },
+	order_status_updated: { order_status: optionalText, items: z.array(z.unknown()).nullable().optional() },
+	item_status_updated: { item_status: optionalText, quantity: optionalNumber, sequence: optionalNumber, item_name: optionalText },
 	order_preparation_updated: { status: optionalText },
 	order_kds_print_request: { order_status: optionalText },
 };

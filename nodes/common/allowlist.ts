@@ -36,13 +36,14 @@ function parseIpv6(text: string): Uint8Array | undefined {
 	if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
 	const halves = text.split('::');
 	if (halves.length > 2) return undefined;
-	const groupsOf = (half: string): number[] | undefined => {
+	// An embedded IPv4 (`::ffff:1.2.3.4`) may only end the whole address.
+	const groupsOf = (half: string, mayEndWithIpv4: boolean): number[] | undefined => {
 		if (half === '') return [];
 		const groups: number[] = [];
 		const pieces = half.split(':');
 		for (let i = 0; i < pieces.length; i++) {
 			const piece = pieces[i];
-			if (i === pieces.length - 1 && piece.includes('.')) {
+			if (mayEndWithIpv4 && i === pieces.length - 1 && piece.includes('.')) {
 				const v4 = parseIpv4(piece);
 				if (!v4) return undefined;
 				groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
@@ -54,8 +55,8 @@ function parseIpv6(text: string): Uint8Array | undefined {
 		}
 		return groups;
 	};
-	const head = groupsOf(halves[0]);
-	const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+	const head = groupsOf(halves[0], halves.length === 1);
+	const tail = halves.length === 2 ? groupsOf(halves[1], true) : [];
 	if (!head || !tail) return undefined;
 	const missing = 8 - head.length - tail.length;
 	if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;

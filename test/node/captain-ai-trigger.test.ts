@@ -1,0 +1,247 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
+import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { fixtureNames, loadFixture } from '../helpers/fixtures';
+import { SavedWorkflow } from '../helpers/webhook-harness';
+
+const TOKEN = 'a-long-shared-secret-0123456789';
+const TYPE = 'n8n-nodes-captain-arrive.captainAiTrigger';
+
+function captainWorkflow(parameters: IDataObject = {}) {
+	return new SavedWorkflow(new CaptainAiTrigger(), TYPE, parameters, { captainAiWebhookApi: { authToken: TOKEN } });
+}
+
+const authed = { 'Auth-Token': TOKEN };
+
+function withEnvelope(body: Record<string, any>, changes: Record<string, unknown>) {
+	return { ...structuredClone(body), ...changes };
+}
+
+beforeEach(() => forgetProcessMemory());
+
+describe('Captain.AI Trigger through webhook()', () => {
+	test.each(fixtureNames('captain'))('accepts the %s sample and emits one mapped item', async (name) => {
+		const body = loadFixture('captain', name);
+		const answer = await captainWorkflow().call({ body, headers: authed });
+		expect(answer.status).toBe(200);
+		expect(answer.startsExecution).toBe(true);
+		expect(answer.items).toHaveLength(1);
+		const [item] = answer.items;
+		expect(item).toMatchObject({
+			event: body.event_name,
+			eventId: body.event_uuid,
+			environment: body.environment,
+			createdAt: body.created_at,
+			deliveryAttempt: body.metadata.delivery_attempt,
+		});
+		// every data field is mappable at the top level, untouched
+		for (const [key, value] of Object.entries(body.data)) expect(item[key]).toEqual(value);
+	});
+
+	test('surfaces entity and status from the catalogue', async () => {
+		const body = loadFixture('captain', 'job_delivery_status_updated');
+		const [item] = (await captainWorkflow().call({ body, headers: authed })).items;
+		expect(item).toMatchObject({ entityType: 'job', entityId: body.data.job_uuid, status: 'assigned_to_driver' });
+	});
+
+	test('raw output is the body exactly as sent', async () => {
+		const body = loadFixture('captain', 'order_assigned');
+		const answer = await captainWorkflow({ options: { output: 'raw' } }).call({ body, headers: authed });
+		expect(answer.items).toEqual([body]);
+	});
+
+	describe('refusals start no execution', () => {
+		const body = loadFixture('captain', 'order_assigned');
+
+		test('missing Auth-Token → 401', async () => {
+			const answer = await captainWorkflow().call({ body });
+			expect(answer).toMatchObject({ status: 401, body: { error: 'missing Auth-Token header' }, items: [], startsExecution: false });
+		});
+
+		test('wrong Auth-Token → 401', async () => {
+			const answer = await captainWorkflow().call({ body, headers: { 'Auth-Token': `${TOKEN}x` } });
+			expect(answer).toMatchObject({ status: 401, body: { error: 'invalid Auth-Token' }, startsExecution: false });
+		});
+
+		test('Auth-Token sent twice → 401', async () => {
+			const answer = await captainWorkflow().call({ body, headers: { 'Auth-Token': [TOKEN, TOKEN] } });
+			expect(answer).toMatchObject({ status: 401, startsExecution: false });
+		});
+
+		test('an empty credential refuses everything rather than accepting everything', async () => {
+			const workflow = new SavedWorkflow(new CaptainAiTrigger(), TYPE, {}, { captainAiWebhookApi: { authToken: '' } });
+			const answer = await workflow.call({ body, headers: { 'Auth-Token': '' } });
+			expect(answer).toMatchObject({ status: 401, startsExecution: false });
+		});
+
+		test('address outside the allowlist → 403 naming the address', async () => {
+			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.0/24, 2001:db8::/32' } });
+			const answer = await workflow.call({ body, headers: authed, ip: '::ffff:198.51.100.7' });
+			expect(answer).toMatchObject({ status: 403, body: { error: 'address not allowed', address: '198.51.100.7' }, startsExecution: false });
+			expect(answer.body?.hint).toBeUndefined();
+		});
+
+		test('address check comes before the token check', async () => {
+			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.7' } });
+			const answer = await workflow.call({ body, ip: '198.51.100.7' });
+			expect(answer.status).toBe(403);
+		});
+
+		test('a spoofed X-Forwarded-For is not believed, and the answer hints at N8N_PROXY_HOPS', async () => {
+			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.7' } });
+			const answer = await workflow.call({ body, headers: { ...authed, 'X-Forwarded-For': '203.0.113.7' }, ip: '127.0.0.1' });
+			expect(answer.status).toBe(403);
+			expect(answer.body).toMatchObject({ address: '127.0.0.1' });
+			expect(String(answer.body?.hint)).toContain('N8N_PROXY_HOPS');
+		});
+
+		test('a forwarded address n8n resolved (trusted proxy) is allowed', async () => {
+			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.7' } });
+			const answer = await workflow.call({
+				body,
+				headers: { ...authed, 'X-Forwarded-For': '203.0.113.7' },
+				ip: '203.0.113.7',
+				ips: ['203.0.113.7'],
+			});
+			expect(answer).toMatchObject({ status: 200, startsExecution: true });
+		});
+
+		test('an allowlist entry that is no address fails closed with 500 and no execution', async () => {
+			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.7, not-an-ip' } });
+			const answer = await workflow.call({ body, headers: authed, ip: '203.0.113.7' });
+			expect(answer.status).toBe(500);
+			expect(answer.body).toMatchObject({ error: 'trigger node misconfigured' });
+			expect(String(answer.body?.detail)).toContain('not-an-ip');
+			expect(answer.startsExecution).toBe(false);
+		});
+
+		test.each([
+			['not an object', '(body)', ['a list']],
+			['missing event_uuid', 'event_uuid', withEnvelope(body, { event_uuid: undefined })],
+			['created_at not a time', 'created_at', withEnvelope(body, { created_at: 'yesterday' })],
+			['delivery_attempt missing', 'metadata.delivery_attempt', withEnvelope(body, { metadata: { sent_at: body.metadata.sent_at } })],
+			['data not an object', 'data', withEnvelope(body, { data: 'x' })],
+			['order_uuid missing', 'data.order_uuid', withEnvelope(body, { data: { ...body.data, order_uuid: undefined } })],
+		])('malformed body (%s) → 400 naming %s', async (_case, field, badBody) => {
+			const answer = await captainWorkflow().call({ body: badBody, headers: authed });
+			expect(answer).toMatchObject({ status: 400, body: { error: 'invalid body', field }, startsExecution: false });
+		});
+
+		test('a body that is not JSON → 400', async () => {
+			const answer = await captainWorkflow().call({ body: {}, rawBody: Buffer.from('{nope'), headers: authed });
+			expect(answer).toMatchObject({ status: 400, body: { field: '(body)' }, startsExecution: false });
+		});
+
+		test('a JSON body sent without a JSON content type is still read', async () => {
+			const answer = await captainWorkflow().call({ body: {}, rawBody: Buffer.from(JSON.stringify(body)), headers: authed });
+			expect(answer).toMatchObject({ status: 200, startsExecution: true });
+		});
+	});
+
+	describe('silent paths answer 200 and start no execution', () => {
+		test('an event the user did not select', async () => {
+			const workflow = captainWorkflow({ events: ['order_status_updated'] });
+			const answer = await workflow.call({ body: loadFixture('captain', 'order_assigned'), headers: authed });
+			expect(answer).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'filtered' }, items: [], startsExecution: false });
+			expect(workflow.saves).toBe(0);
+		});
+
+		test('unlisted events pass "Any Event" and "Any Other (Unlisted) Event", not a specific selection', async () => {
+			const body = withEnvelope(loadFixture('captain', 'order_assigned'), { event_name: 'driver_waved' });
+			expect((await captainWorkflow().call({ body, headers: authed })).startsExecution).toBe(true);
+			forgetProcessMemory();
+			expect((await captainWorkflow({ events: ['unlisted'] }).call({ body, headers: authed })).startsExecution).toBe(true);
+			forgetProcessMemory();
+			expect((await captainWorkflow({ events: ['order_assigned'] }).call({ body, headers: authed })).startsExecution).toBe(false);
+		});
+
+		test('environment filter', async () => {
+			const body = loadFixture('captain', 'order_assigned');
+			const staging = withEnvelope(body, { environment: 'staging', event_uuid: 'staging-1' });
+			const productionOnly = captainWorkflow({ environment: 'production' });
+			expect((await productionOnly.call({ body: staging, headers: authed })).body).toMatchObject({ reason: 'filtered' });
+			expect((await productionOnly.call({ body, headers: authed })).startsExecution).toBe(true);
+			const nonProduction = captainWorkflow({ environment: 'nonProduction' });
+			forgetProcessMemory();
+			expect((await nonProduction.call({ body, headers: authed })).startsExecution).toBe(false);
+			expect((await nonProduction.call({ body: staging, headers: authed })).startsExecution).toBe(true);
+		});
+
+		test('a redelivery (later delivery_attempt) of an accepted event', async () => {
+			const workflow = captainWorkflow();
+			const body = loadFixture('captain', 'order_status_updated');
+			expect((await workflow.call({ body, headers: authed })).startsExecution).toBe(true);
+			const retry = withEnvelope(body, { metadata: { sent_at: '2022-04-28T15:30:00.000+00:00', delivery_attempt: 2 } });
+			const answer = await workflow.call({ body: retry, headers: authed });
+			expect(answer).toMatchObject({ status: 200, body: { reason: 'duplicate' }, startsExecution: false });
+		});
+
+		test('dedupe survives a restart through static data', async () => {
+			const workflow = captainWorkflow();
+			const body = loadFixture('captain', 'order_status_updated');
+			await workflow.call({ body, headers: authed });
+			expect(workflow.saves).toBe(1);
+			forgetProcessMemory(); // n8n restarted: only the saved static data remains
+			const answer = await workflow.call({ body, headers: authed });
+			expect(answer).toMatchObject({ body: { reason: 'duplicate' }, startsExecution: false });
+			expect(workflow.saves).toBe(1); // a dropped duplicate writes nothing
+		});
+
+		test('two identical deliveries at the same moment give one execution', async () => {
+			const workflow = captainWorkflow();
+			const body = loadFixture('captain', 'order_status_updated');
+			const answers = await Promise.all(Array.from({ length: 10 }, () => workflow.call({ body, headers: authed })));
+			expect(answers.filter((answer) => answer.startsExecution)).toHaveLength(1);
+			expect(answers.filter((answer) => answer.body?.reason === 'duplicate')).toHaveLength(9);
+		});
+
+		test('an older status update for the same order after a newer one is dropped', async () => {
+			const workflow = captainWorkflow();
+			const newer = loadFixture('captain', 'order_status_updated');
+			const older = withEnvelope(newer, {
+				event_uuid: 'older-event',
+				created_at: '2022-04-28T10:00:00.000+00:00',
+				data: { ...newer.data, order_status: 'in_progress' },
+			});
+			expect((await workflow.call({ body: newer, headers: authed })).startsExecution).toBe(true);
+			const answer = await workflow.call({ body: older, headers: authed });
+			expect(answer).toMatchObject({ status: 200, body: { reason: 'out-of-order' }, startsExecution: false });
+		});
+
+		test('the out-of-order guard can be turned off', async () => {
+			const workflow = captainWorkflow({ options: { dropOutOfOrder: false } });
+			const newer = loadFixture('captain', 'order_status_updated');
+			const older = withEnvelope(newer, { event_uuid: 'older-event', created_at: '2022-04-28T10:00:00.000+00:00' });
+			await workflow.call({ body: newer, headers: authed });
+			expect((await workflow.call({ body: older, headers: authed })).startsExecution).toBe(true);
+		});
+
+		test('ordering is per entity: another order is not affected', async () => {
+			const workflow = captainWorkflow();
+			const newer = loadFixture('captain', 'order_status_updated');
+			const otherOrder = withEnvelope(newer, {
+				event_uuid: 'other-order-event',
+				created_at: '2022-04-28T10:00:00.000+00:00',
+				data: { ...newer.data, order_uuid: 'another-order' },
+			});
+			await workflow.call({ body: newer, headers: authed });
+			expect((await workflow.call({ body: otherOrder, headers: authed })).startsExecution).toBe(true);
+		});
+	});
+
+	test('authentication "none" accepts a request without a token', async () => {
+		const workflow = new SavedWorkflow(new CaptainAiTrigger(), TYPE, { authentication: 'none' });
+		const answer = await workflow.call({ body: loadFixture('captain', 'order_assigned') });
+		expect(answer).toMatchObject({ status: 200, startsExecution: true });
+	});
+
+	test('test deliveries are remembered apart from production ones', async () => {
+		const workflow = captainWorkflow();
+		const body = loadFixture('captain', 'order_assigned');
+		expect((await workflow.call({ body, headers: authed }, 'manual')).startsExecution).toBe(true);
+		expect(workflow.saves).toBe(0); // n8n does not save static data for test calls
+		expect((await workflow.call({ body, headers: authed }, 'manual')).startsExecution).toBe(false);
+		expect((await workflow.call({ body, headers: authed })).startsExecution).toBe(true);
+	});
+});

@@ -1,0 +1,124 @@
+import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/events';
+import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
+import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/receiver';
+import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
+import { parseProviderTime } from '../../nodes/common/validation';
+import { fixtureNames, loadFixture } from '../helpers/fixtures';
+
+function withData(name: string, data: Record<string, unknown>) {
+	const body = loadFixture<Record<string, any>>('captain', name);
+	return { ...body, data: { ...body.data, ...data } };
+}
+
+describe('parseCaptainEvent', () => {
+	test.each(fixtureNames('captain'))('accepts the %s sample', (name) => {
+		const result = parseCaptainEvent(loadFixture('captain', name));
+		expect(result).toMatchObject({ ok: true });
+	});
+
+	test('reads the envelope and the entity id from the catalogue', () => {
+		const result = parseCaptainEvent(loadFixture('captain', 'job_delivery_status_updated'));
+		expect(result).toMatchObject({
+			ok: true,
+			event: { name: 'job_delivery_status_updated', eventId: '5eed0000-0000-4000-8000-000000000003', entityId: '6992dc85d681', deliveryAttempt: 1 },
+		});
+	});
+
+	test('accepts the documented quirks', () => {
+		const quirks = [
+			withData('order_status_updated', { published_at: 1651156220.3478127 }), // float for integer
+			withData('order_status_updated', { order_custom_fields: [] }),
+			withData('order_status_updated', { order_custom_fields: null }),
+			withData('order_status_updated', { order_custom_fields: { a: 1 } }),
+			withData('agent_eta_updated', { eta_till_available: '1651156220' }), // number as string
+			withData('item_status_updated', { sequence: '', quantity: '2' }),
+			withData('order_status_updated', { order_uuid: 12345 }), // numeric id
+			withData('order_status_updated', { brand_new_field: { deep: true } }),
+			{ ...loadFixture('captain', 'order_status_updated'), created_at: '2021-12-10 05:49:50 UTC' },
+			{ ...loadFixture('captain', 'order_status_updated'), created_at: '2022-04-28 07:54:06 -0700' },
+			{ ...loadFixture('captain', 'order_status_updated'), created_at: 1651156220.5 },
+			{ ...loadFixture('captain', 'order_status_updated'), metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: '3' } },
+			{ ...loadFixture('captain', 'order_status_updated'), surprise: 'top-level extra' },
+		];
+		for (const body of quirks) expect(parseCaptainEvent(body)).toMatchObject({ ok: true });
+	});
+
+	test('an unknown event needs only the envelope', () => {
+		const body = { ...loadFixture('captain', 'order_assigned'), event_name: 'something_new', data: {} };
+		expect(parseCaptainEvent(body)).toMatchObject({ ok: true, event: { entityId: undefined } });
+	});
+
+	test('analytics_report_ready (no documented payload) needs only the envelope', () => {
+		const body = { ...loadFixture('captain', 'order_assigned'), event_name: 'analytics_report_ready', data: { report_url: 'x' } };
+		expect(parseCaptainEvent(body)).toMatchObject({ ok: true });
+	});
+
+	test.each<[string, Record<string, unknown>]>([
+		['event_name', { event_name: '' }],
+		['event_uuid', { event_uuid: 42 }],
+		['environment', { environment: undefined }],
+		['metadata', { metadata: null }],
+		['metadata.delivery_attempt', { metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: 0 } }],
+		['metadata.sent_at', { metadata: { sent_at: 'soon', delivery_attempt: 1 } }],
+		['data', { data: [] }],
+	])('names the first bad field: %s', (field, change) => {
+		const result = parseCaptainEvent({ ...loadFixture('captain', 'order_assigned'), ...change });
+		expect(result).toMatchObject({ ok: false, field });
+	});
+
+	test('names a bad nested field', () => {
+		const body = withData('agent.radar_locations.created', {
+			agent_locations: [{ agent_uuid: 'a', locations: [{ latitude: 'north', longitude: '1' }] }],
+		});
+		expect(parseCaptainEvent(body)).toMatchObject({ ok: false, field: 'data.agent_locations[0].locations[0].latitude' });
+	});
+});
+
+test('parseProviderTime reads the three formats and unix seconds', () => {
+	const iso = Date.parse('2022-04-28T14:30:20.483Z');
+	expect(parseProviderTime('2022-04-28T14:30:20.483+00:00')).toBe(iso);
+	expect(parseProviderTime('2021-12-10 05:49:50 UTC')).toBe(Date.parse('2021-12-10T05:49:50Z'));
+	expect(parseProviderTime('2022-04-28 07:54:06 -0700')).toBe(Date.parse('2022-04-28T14:54:06Z'));
+	expect(parseProviderTime(1651156220.5)).toBe(1651156220500);
+	expect(parseProviderTime('1651156220')).toBe(1651156220000);
+	expect(parseProviderTime('28/04/2022')).toBeUndefined();
+	expect(parseProviderTime('2022-13-45T99:00:00Z')).toBeUndefined();
+});
+
+describe('event catalogue', () => {
+	test('has the 8 overview events plus the two documented elsewhere, once each', () => {
+		const names = CAPTAIN_EVENTS.map((kind) => kind.name);
+		expect(new Set(names).size).toBe(10);
+		expect(names).toEqual(expect.arrayContaining([
+			'agent.radar_locations.created', 'agent_eta_updated', 'order_assigned', 'order_unassigned',
+			'job_delivery_status_updated', 'order_status_updated', 'item_status_updated', 'analytics_report_ready',
+			'order_preparation_updated', 'order_kds_print_request',
+		]));
+	});
+
+	test('drives the Events options', () => {
+		const events = captainAiTriggerProperties.find((property) => property.name === 'events');
+		const values = (events?.options as Array<{ value: string }>).map((option) => option.value);
+		expect(values).toEqual(['*', ...CAPTAIN_EVENTS.map((kind) => kind.name), 'unlisted']);
+	});
+
+	test('only item_status_updated arrives on the item-status URL', () => {
+		expect(CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'itemStatus').map((kind) => kind.name)).toEqual(['item_status_updated']);
+	});
+
+	test('isEventSelected', () => {
+		expect(isEventSelected('order_assigned', ['*'])).toBe(true);
+		expect(isEventSelected('order_assigned', ['order_assigned'])).toBe(true);
+		expect(isEventSelected('order_assigned', ['unlisted'])).toBe(false);
+		expect(isEventSelected('brand_new', ['unlisted'])).toBe(true);
+		expect(isEventSelected('brand_new', [])).toBe(false);
+	});
+
+	test("the editor's memory defaults match the ones the node falls back to", () => {
+		const options = captainAiTriggerProperties.find((property) => property.name === 'options')?.options as Array<{ name: string; default: unknown }>;
+		expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(CAPTAIN_MEMORY_DEFAULTS.hours);
+		expect(options.find((option) => option.name === 'rememberMaxEvents')?.default).toBe(CAPTAIN_MEMORY_DEFAULTS.maxEvents);
+		// 15 retries with exponential backoff: at least 48 h
+		expect(CAPTAIN_MEMORY_DEFAULTS.hours).toBeGreaterThanOrEqual(48);
+	});
+});
