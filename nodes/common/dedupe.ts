@@ -12,6 +12,17 @@
  *   a revision it did not write (another webhook process, or a restart) merges it in.
  */
 
+import { createHash } from 'crypto';
+
+/**
+ * A key for "exactly this content again": a redelivery of a call whose body carries no id
+ * of its own. JSON from JSON.parse keeps the sender's key order, so the same bytes give the
+ * same fingerprint.
+ */
+export function contentFingerprint(value: unknown): string {
+	return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+}
+
 export interface MemoryLimits {
 	/** Most entries kept; the oldest go first. */
 	maxEntries: number;

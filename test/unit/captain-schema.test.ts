@@ -62,7 +62,7 @@ describe('parseCaptainEvent', () => {
 		['metadata.sent_at', { metadata: { sent_at: 'soon', delivery_attempt: 1 } }],
 		['data', { data: [] }],
 	])('names the first bad field: %s', (field, change) => {
-		const result = parseCaptainEvent({ ...loadFixture('captain', 'order_assigned'), ...change });
+		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), ...change });
 		expect(result).toMatchObject({ ok: false, field });
 	});
 

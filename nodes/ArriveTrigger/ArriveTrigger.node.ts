@@ -1,0 +1,97 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { parseAllowlist, type ParsedAllowlist } from '../common/allowlist';
+import { receive } from '../common/receive';
+import { splitList } from '../common/validation';
+import { answerMisconfigured, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
+import { arriveTriggerProperties } from './description';
+import { arriveReceiver, type ArriveSettings } from './trips';
+
+interface ArriveOptions {
+	outputMode?: ArriveSettings['output'];
+	rememberHours?: number;
+	rememberMaxTrips?: number;
+}
+
+/** `undefined` when the user turned the address check off. */
+function readAllowlist(context: IHookFunctions | IWebhookFunctions): ParsedAllowlist | undefined {
+	if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none') return undefined;
+	const extra = context.getNodeParameter('additionalAddresses', '') as string;
+	return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
+}
+
+function invalidAllowlistMessage(invalid: string[]): string {
+	return `Extra Allowed Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+}
+
+export class ArriveTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'ARRIVE Trigger',
+		name: 'arriveTrigger',
+		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ {"newArrival": "New approach or arrival", "statusChange": "Every status change", "everyUpdate": "Every update"}[$parameter["emit"]] }}',
+		description: 'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
+		defaults: { name: 'ARRIVE Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				// ARRIVE allows two seconds: answer on receipt, run the workflow afterwards.
+				responseMode: 'onReceived',
+				path: 'arrive',
+			},
+		],
+		properties: arriveTriggerProperties,
+	};
+
+	webhookMethods = {
+		default: {
+			// Webhooks are set in the ARRIVE dashboard; there is no API to register them.
+			// Activation is where a bad setting is shown to the user.
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const invalid = readAllowlist(this)?.invalid ?? [];
+				if (invalid.length > 0) throw new NodeOperationError(this.getNode(), invalidAllowlistMessage(invalid));
+				return true;
+			},
+			async create(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const allowlist = readAllowlist(this);
+		if (allowlist && allowlist.invalid.length > 0) return answerMisconfigured(this, invalidAllowlistMessage(allowlist.invalid));
+
+		const options = this.getNodeParameter('options', {}) as ArriveOptions;
+		const receiver = arriveReceiver({
+			emit: this.getNodeParameter('emit', 'newArrival') as EmitMode,
+			statuses: this.getNodeParameter('statuses', []) as string[],
+			environment: this.getNodeParameter('environment', 'both') as ArriveSettings['environment'],
+			siteIds: splitList(this.getNodeParameter('siteIds', '') as string),
+			output: options.outputMode ?? 'perTrip',
+			tripMemory: {
+				maxAgeMs: (options.rememberHours ?? TRIP_MEMORY_DEFAULTS.hours) * 3_600_000,
+				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
+			},
+		});
+		const verdict = receive(readIncomingRequest(this), { allowlist: allowlist?.ranges }, receiver, memoryPlaceOf(this), Date.now());
+		return answerWebhook(this, verdict);
+	}
+}

@@ -1,0 +1,125 @@
+/** The ARRIVE Trigger's parameters, derived from the ARRIVE catalogue. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { ARRIVE_SOURCE_ADDRESSES, EMIT_MODES, OTHER_STATUS, TRIP_STATUSES } from './catalogue';
+
+export const arriveTriggerProperties: INodeProperties[] = [
+	{
+		displayName:
+			'In the ARRIVE dashboard (Account → Webhooks), set the webhook URL to the <b>Production URL</b> above and publish (activate) this workflow. ARRIVE sends sandbox and production trips to the same URL; use <b>Environment</b> to keep one. n8n must be reachable over HTTPS.',
+		name: 'setupNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Accept Calls From',
+		name: 'sourceRestriction',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: "ARRIVE's Addresses Only",
+				value: 'arriveAddresses',
+				description: `Refuse (403) anything not from ${ARRIVE_SOURCE_ADDRESSES.join(', ')} or the extra addresses below`,
+			},
+			{
+				name: 'Any Address',
+				value: 'none',
+				description: 'ARRIVE sends no signature: anyone who knows the URL can start this workflow. For testing with curl.',
+			},
+		],
+		default: 'arriveAddresses',
+	},
+	{
+		displayName: 'Extra Allowed Addresses',
+		name: 'additionalAddresses',
+		type: 'string',
+		default: '',
+		placeholder: '127.0.0.1, 2001:db8::/32',
+		description:
+			"More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated). Judged on the client address n8n resolves: behind a reverse proxy, set N8N_PROXY_HOPS.",
+		displayOptions: { show: { sourceRestriction: ['arriveAddresses'] } },
+	},
+	{
+		displayName:
+			"The address check is off: anyone who knows this URL can start the workflow. Switch back to ARRIVE's Addresses Only before going live.",
+		name: 'noRestrictionNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { sourceRestriction: ['none'] } },
+	},
+	{
+		displayName: 'Trigger On',
+		name: 'emit',
+		type: 'options',
+		noDataExpression: true,
+		options: EMIT_MODES.map((mode) => ({ name: mode.label, value: mode.value, description: mode.description })),
+		default: 'newArrival',
+		description: 'ARRIVE repeats every open trip in every call; this decides which trips are new enough to start the workflow',
+	},
+	{
+		displayName: 'Statuses',
+		name: 'statuses',
+		type: 'multiOptions',
+		options: [
+			...TRIP_STATUSES.map((status) => ({ name: status.label, value: status.value, description: status.description })),
+			{ name: 'Other', value: OTHER_STATUS, description: 'Any status ARRIVE adds in future' },
+		],
+		default: ['in-transit', 'approaching', 'arrived', 'other'],
+		description: 'Trips with other statuses are left out',
+	},
+	{
+		displayName: 'Environment',
+		name: 'environment',
+		type: 'options',
+		options: [
+			{ name: 'Production and Sandbox', value: 'both' },
+			{ name: 'Production Only', value: 'production', description: 'Calls with data.production = true' },
+			{ name: 'Sandbox Only', value: 'sandbox', description: 'Calls with data.production = false' },
+		],
+		default: 'both',
+	},
+	{
+		displayName: 'Site IDs',
+		name: 'siteIds',
+		type: 'string',
+		default: '',
+		placeholder: 'hellocurbside_9388, store_2',
+		description: 'Only trips to these sites (site_csin, comma-separated). Empty: every site.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Output',
+				name: 'outputMode',
+				type: 'options',
+				options: [
+					{ name: 'One Item per Trip', value: 'perTrip', description: 'Each trip with the call fields (appId, production, timestamp, version)' },
+					{ name: 'One Item per Call', value: 'perCall', description: 'One item with the call fields and a trips list' },
+				],
+				default: 'perTrip',
+			},
+			{
+				displayName: 'Remember at Most (Trips)',
+				name: 'rememberMaxTrips',
+				type: 'number',
+				typeOptions: { minValue: 10 },
+				default: 5000,
+				description: 'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
+			},
+			{
+				displayName: 'Remember Trips For (Hours)',
+				name: 'rememberHours',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 24,
+				description: 'How long a trip is remembered after its last change',
+			},
+		],
+	},
+];

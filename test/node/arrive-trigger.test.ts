@@ -1,0 +1,286 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
+import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { loadFixture } from '../helpers/fixtures';
+import { SavedWorkflow } from '../helpers/webhook-harness';
+
+const TYPE = 'n8n-nodes-captain-arrive.arriveTrigger';
+const ARRIVE = '52.37.123.229';
+
+const sample = () => loadFixture<Record<string, any>>('arrive', 'ad-estimates');
+const sampleTrip = () => sample().data.estimates[0];
+
+function arriveWorkflow(parameters: IDataObject = {}) {
+	return new SavedWorkflow(new ArriveTrigger(), TYPE, parameters);
+}
+
+/** A trip like the sample's, with its own id, status and ack token. */
+function trip(destId: string, status: string, ackToken?: string, extra: IDataObject = {}) {
+	const base = sampleTrip();
+	return {
+		...base,
+		status,
+		track_tokens: [{ ...base.track_tokens[0], dest_id: destId }],
+		ack: ackToken ? { token: ackToken } : undefined,
+		...extra,
+	};
+}
+
+let clock = 0;
+/** A call as ARRIVE sends it: a fresh timestamp each time, unless a redelivery. */
+function call(estimates: unknown[], changes: { production?: boolean; timestamp?: string } = {}) {
+	const body = sample();
+	body.data.estimates = estimates;
+	if (changes.production !== undefined) body.data.production = changes.production;
+	body.timestamp = changes.timestamp ?? new Date(Date.UTC(2026, 0, 1) + ++clock * 5000).toISOString();
+	return body;
+}
+
+const fromArrive = (body: unknown) => ({ body, ip: ARRIVE });
+
+beforeEach(() => forgetProcessMemory());
+
+describe('ARRIVE Trigger through webhook()', () => {
+	test('the documented sample gives one trip item with clear names and the envelope', async () => {
+		const answer = await arriveWorkflow().call(fromArrive(sample()));
+		expect(answer).toMatchObject({ status: 200, startsExecution: true });
+		expect(answer.items).toEqual([
+			{
+				tripId: '25f8f222-6b6a-400e-bcf6-94790cc95daf',
+				trackToken: 'my_track_token',
+				tid: 'hello12345',
+				status: 'arrived',
+				previousStatus: null,
+				isNewAckToken: true,
+				ackToken: 'df37a534-2a1b-4dd5-8709-c3b2a2a3df14',
+				eta: 120,
+				distance: 29.029977710719,
+				lat: 37.4259354,
+				lng: -122.1382713,
+				receivedAt: '2017-09-14T21:55:34Z',
+				siteCsin: 'hellocurbside_9388',
+				zoneName: 'curbside',
+				customerName: 'John Smith',
+				customerEmail: 'john.smith@example.com',
+				customerPhone: '8883308304',
+				vehicleLicenseNumber: '2114705',
+				vehicleMake: 'Tesla',
+				vehicleModel: 'Model S',
+				pickupWindowStart: '2017-09-14T20:00:00.000Z',
+				pickupWindowEnd: '2017-09-14T23:00:00.000Z',
+				trackTokens: sampleTrip().track_tokens,
+				appId: 'com.curbside.hello',
+				production: false,
+				timestamp: '2017-09-14T21:55:53.802Z',
+				version: '2017-05-31',
+			},
+		]);
+	});
+
+	test('a call with several trips emits only those passing the status and site filters', async () => {
+		const workflow = arriveWorkflow({ emit: 'everyUpdate', statuses: ['approaching', 'arrived'], siteIds: 'site_a, site_b' });
+		const body = call([
+			trip('t1', 'arrived', 'k1', { site_csin: 'site_a' }),
+			trip('t2', 'in-transit', undefined, { site_csin: 'site_a' }),
+			trip('t3', 'approaching', 'k3', { site_csin: 'site_c' }),
+			trip('t4', 'approaching', 'k4', { site_csin: 'site_b' }),
+			trip('t5', 'departed', undefined, { site_csin: 'site_a' }),
+		]);
+		const answer = await workflow.call(fromArrive(body));
+		expect(answer.items.map((item) => item.tripId)).toEqual(['t1', 't4']);
+	});
+
+	test('"other" catches statuses ARRIVE may add', async () => {
+		const workflow = arriveWorkflow({ emit: 'everyUpdate', statuses: ['other'] });
+		const answer = await workflow.call(fromArrive(call([trip('t1', 'arrived', 'k'), trip('t2', 'departed')])));
+		expect(answer.items.map((item) => item.tripId)).toEqual(['t2']);
+	});
+
+	test('sandbox vs production', async () => {
+		const sandbox = call([trip('t1', 'arrived', 'k1')], { production: false });
+		const production = call([trip('t2', 'arrived', 'k2')], { production: true });
+		const productionOnly = arriveWorkflow({ environment: 'production' });
+		expect((await productionOnly.call(fromArrive(sandbox))).body).toMatchObject({ status: 'ignored', reason: 'filtered' });
+		expect((await productionOnly.call(fromArrive(production))).items.map((item) => item.production)).toEqual([true]);
+		const sandboxOnly = arriveWorkflow({ environment: 'sandbox' });
+		forgetProcessMemory();
+		expect((await sandboxOnly.call(fromArrive(production))).startsExecution).toBe(false);
+		expect((await sandboxOnly.call(fromArrive(sandbox))).items.map((item) => item.production)).toEqual([false]);
+		forgetProcessMemory();
+		const both = arriveWorkflow();
+		expect((await both.call(fromArrive(sandbox))).startsExecution).toBe(true);
+		expect((await both.call(fromArrive(production))).startsExecution).toBe(true);
+	});
+
+	describe('emit modes over one trip: in-transit → approaching ×3 (same token) → arrived (new token) → repeats', () => {
+		const script = () => [
+			call([trip('T', 'in-transit')]),
+			call([trip('T', 'approaching', 'ack-1')]),
+			call([trip('T', 'approaching', 'ack-1', { eta: 60 })]),
+			call([trip('T', 'approaching', 'ack-1', { eta: 30 })]),
+			call([trip('T', 'arrived', 'ack-2', { eta: 0 })]),
+			call([trip('T', 'arrived', 'ack-2', { eta: 0 })]),
+			call([trip('T', 'arrived', 'ack-2', { eta: 0 })]),
+		];
+
+		async function run(emit: string) {
+			const workflow = arriveWorkflow({ emit });
+			const emitted: Array<IDataObject | null> = [];
+			for (const body of script()) {
+				const answer = await workflow.call(fromArrive(body));
+				expect(answer.status).toBe(200);
+				expect(answer.items.length).toBeLessThanOrEqual(1);
+				emitted.push(answer.startsExecution ? answer.items[0] : null);
+			}
+			return emitted.map((item) => item && { status: item.status, previousStatus: item.previousStatus, isNewAckToken: item.isNewAckToken, eta: item.eta });
+		}
+
+		test('new approach or arrival (default): the first approaching and the arrival', async () => {
+			expect(await run('newArrival')).toEqual([
+				null,
+				{ status: 'approaching', previousStatus: 'in-transit', isNewAckToken: true, eta: 120 },
+				null,
+				null,
+				{ status: 'arrived', previousStatus: 'approaching', isNewAckToken: true, eta: 0 },
+				null,
+				null,
+			]);
+		});
+
+		test('every status change: in-transit, approaching, arrived', async () => {
+			expect(await run('statusChange')).toEqual([
+				{ status: 'in-transit', previousStatus: null, isNewAckToken: false, eta: 120 },
+				{ status: 'approaching', previousStatus: 'in-transit', isNewAckToken: true, eta: 120 },
+				null,
+				null,
+				{ status: 'arrived', previousStatus: 'approaching', isNewAckToken: true, eta: 0 },
+				null,
+				null,
+			]);
+		});
+
+		test('every update: all seven calls', async () => {
+			const emitted = await run('everyUpdate');
+			expect(emitted.map((item) => item?.status)).toEqual(['in-transit', 'approaching', 'approaching', 'approaching', 'arrived', 'arrived', 'arrived']);
+			expect(emitted.map((item) => item?.isNewAckToken)).toEqual([false, true, false, false, true, false, false]);
+		});
+
+		test('the default mode survives a restart in the middle', async () => {
+			const workflow = arriveWorkflow();
+			const [inTransit, approaching, approachingAgain] = script();
+			await workflow.call(fromArrive(inTransit));
+			expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
+			forgetProcessMemory();
+			const answer = await workflow.call(fromArrive(approachingAgain));
+			expect(answer).toMatchObject({ startsExecution: false, body: { reason: 'no-change' } });
+		});
+	});
+
+	test('an exact redelivery never starts a second execution, even in every-update mode', async () => {
+		const workflow = arriveWorkflow({ emit: 'everyUpdate' });
+		const body = call([trip('t1', 'approaching', 'k1')]);
+		expect((await workflow.call(fromArrive(body))).startsExecution).toBe(true);
+		const again = await workflow.call(fromArrive(structuredClone(body)));
+		expect(again).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'duplicate' }, startsExecution: false });
+		// the same trips in a new call (new timestamp) are an update, not a redelivery
+		const update = call([trip('t1', 'approaching', 'k1')]);
+		expect((await workflow.call(fromArrive(update))).startsExecution).toBe(true);
+	});
+
+	test('simultaneous identical calls give one execution', async () => {
+		const workflow = arriveWorkflow({ emit: 'everyUpdate' });
+		const body = call([trip('t1', 'arrived', 'k1')]);
+		const answers = await Promise.all(Array.from({ length: 8 }, () => workflow.call(fromArrive(structuredClone(body)))));
+		expect(answers.filter((answer) => answer.startsExecution)).toHaveLength(1);
+	});
+
+	test('estimates: [] is answered 200 with no execution', async () => {
+		const answer = await arriveWorkflow().call(fromArrive(call([])));
+		expect(answer).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'no-trips' }, startsExecution: false });
+	});
+
+	test('one item per call carries the envelope and the emitted trips', async () => {
+		const workflow = arriveWorkflow({ emit: 'everyUpdate', options: { outputMode: 'perCall' } });
+		const answer = await workflow.call(fromArrive(call([trip('t1', 'arrived', 'k1'), trip('t2', 'approaching', 'k2')], { production: true })));
+		expect(answer.items).toHaveLength(1);
+		expect(answer.items[0]).toMatchObject({ appId: 'com.curbside.hello', production: true, version: '2017-05-31', tripCount: 2 });
+		expect((answer.items[0].trips as IDataObject[]).map((item) => item.tripId)).toEqual(['t1', 't2']);
+	});
+
+	describe('refusals start no execution', () => {
+		test('an address that is not ARRIVE\'s → 403 naming it, no proxy hint without X-Forwarded-For', async () => {
+			const answer = await arriveWorkflow().call({ body: sample(), ip: '198.51.100.9' });
+			expect(answer).toMatchObject({ status: 403, body: { error: 'address not allowed', address: '198.51.100.9' }, startsExecution: false });
+			expect(answer.body?.hint).toBeUndefined();
+		});
+
+		test("X-Forwarded-For with ARRIVE's address while n8n trusts no proxy → 403 with the N8N_PROXY_HOPS hint", async () => {
+			const answer = await arriveWorkflow().call({ body: sample(), ip: '10.0.0.5', headers: { 'X-Forwarded-For': ARRIVE } });
+			expect(answer).toMatchObject({ status: 403, body: { address: '10.0.0.5' }, startsExecution: false });
+			expect(String(answer.body?.hint)).toMatch(/N8N_PROXY_HOPS/);
+		});
+
+		test("each of ARRIVE's three addresses is allowed by default, also IPv4-mapped", async () => {
+			for (const ip of ['52.37.123.229', '52.37.246.23', '::ffff:52.37.75.38']) {
+				forgetProcessMemory();
+				expect((await arriveWorkflow().call({ body: sample(), ip })).status).toBe(200);
+			}
+		});
+
+		test('extra allowed addresses and ranges are added to ARRIVE\'s', async () => {
+			const workflow = arriveWorkflow({ additionalAddresses: '127.0.0.1, 2001:db8::/32' });
+			expect((await workflow.call({ body: call([trip('a', 'arrived', 'k')]), ip: '127.0.0.1' })).startsExecution).toBe(true);
+			expect((await workflow.call({ body: call([trip('b', 'arrived', 'k')]), ip: '2001:db8::7' })).startsExecution).toBe(true);
+			expect((await workflow.call({ body: call([trip('c', 'arrived', 'k')]), ip: ARRIVE })).startsExecution).toBe(true);
+			expect((await workflow.call({ body: call([trip('d', 'arrived', 'k')]), ip: '127.0.0.2' })).status).toBe(403);
+		});
+
+		test('the restriction can be turned off', async () => {
+			const answer = await arriveWorkflow({ sourceRestriction: 'none' }).call({ body: sample(), ip: '198.51.100.9' });
+			expect(answer).toMatchObject({ status: 200, startsExecution: true });
+		});
+
+		test('a bad extra address fails closed with 500, no execution', async () => {
+			const answer = await arriveWorkflow({ additionalAddresses: 'office-router' }).call(fromArrive(sample()));
+			expect(answer).toMatchObject({ status: 500, startsExecution: false });
+		});
+
+		test.each<[string, string, (body: Record<string, any>) => void]>([
+			['data.production', 'missing production flag', (body) => delete body.data.production],
+			['data.estimates', 'estimates not a list', (body) => (body.data.estimates = {})],
+			['data.estimates[0].status', 'trip without status', (body) => delete body.data.estimates[0].status],
+			['data.estimates[0].site_csin', 'trip without site', (body) => delete body.data.estimates[0].site_csin],
+			['data.estimates[0].track_tokens', 'trip with no id', (body) => {
+				delete body.data.estimates[0].track_tokens;
+				delete body.data.estimates[0].tid;
+			}],
+			['data.estimates[0].eta', 'eta not a number', (body) => (body.data.estimates[0].eta = 'soon')],
+			['timestamp', 'timestamp not a time', (body) => (body.timestamp = 'now')],
+			['version', 'version missing', (body) => delete body.version],
+		])('malformed → 400 naming %s (%s)', async (field, _case, breakIt) => {
+			const body = sample();
+			breakIt(body);
+			const answer = await arriveWorkflow().call(fromArrive(body));
+			expect(answer).toMatchObject({ status: 400, body: { error: 'invalid body', field }, startsExecution: false });
+		});
+
+		test('the address is checked before the body is read', async () => {
+			const answer = await arriveWorkflow().call({ body: 'garbage', ip: '198.51.100.9' });
+			expect(answer.status).toBe(403);
+		});
+	});
+
+	test('numbers sent as strings become numbers; extra fields do not break parsing', async () => {
+		const body = call([trip('t1', 'arrived', 'k', { eta: '42', distance: '3.5', lat: '1.5', lng: '-2', new_field: { x: 1 } })]);
+		const [item] = (await arriveWorkflow().call(fromArrive(body))).items;
+		expect(item).toMatchObject({ eta: 42, distance: 3.5, lat: 1.5, lng: -2 });
+	});
+
+	test('a trip without track tokens is identified by tid and site', async () => {
+		const workflow = arriveWorkflow();
+		const noTokens = (ack: string) => call([{ ...trip('x', 'arrived', ack), track_tokens: undefined }]);
+		expect((await workflow.call(fromArrive(noTokens('k1')))).items[0]).toMatchObject({ tripId: null, tid: 'hello12345' });
+		expect((await workflow.call(fromArrive(noTokens('k1')))).startsExecution).toBe(false);
+	});
+});
