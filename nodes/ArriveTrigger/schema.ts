@@ -3,7 +3,7 @@
  * the node relies on (status, site, something identifying the trip); numbers may come as
  * strings; extra fields pass through (items are built from the body as received).
  */
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 import type { ParseResult } from '../common/receive';
 import { identifier, numberish, parseWith, providerTime } from '../common/validation';
@@ -11,18 +11,15 @@ import { identifier, numberish, parseWith, providerTime } from '../common/valida
 const optionalNumber = z.union([numberish, z.literal(''), z.null()]).optional();
 const optionalText = z.union([z.string(), z.number()]).nullable().optional();
 const optionalTime = z.union([providerTime, z.literal(''), z.null()]).optional();
-const optionalObject = <T extends z.ZodRawShape>(shape: T) => z.object(shape).passthrough().nullable().optional();
+const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullable().optional();
 
-const trackToken = z
-	.object({
+const trackToken = z.looseObject({
 		dest_id: identifier,
 		track_token: optionalText,
 		pickup_window: optionalObject({ start: optionalTime, end: optionalTime }),
-	})
-	.passthrough();
+	});
 
-const estimateSchema = z
-	.object({
+const estimateSchema = z.looseObject({
 		customer: optionalObject({
 			email: optionalText,
 			sms_number: optionalText,
@@ -41,31 +38,26 @@ const estimateSchema = z
 		ack: optionalObject({ token: z.string().nullable().optional() }),
 		arrived: optionalObject({ zone_name: optionalText }),
 	})
-	.passthrough()
 	.superRefine((estimate, context) => {
 		if (!estimate.track_tokens?.length && !estimate.tid) {
 			context.addIssue({
-				code: z.ZodIssueCode.custom,
+				code: 'custom',
 				path: ['track_tokens'],
 				message: 'expected track_tokens[].dest_id or tid to identify the trip',
 			});
 		}
 	});
 
-const adEstimatesSchema = z
-	.object({
+const adEstimatesSchema = z.looseObject({
 		event: z.string().min(1),
-		data: z
-			.object({
+		data: z.looseObject({
 				app_id: z.string(),
 				estimates: z.array(estimateSchema),
 				production: z.boolean(),
-			})
-			.passthrough(),
+			}),
 		timestamp: providerTime,
 		version: z.string(),
-	})
-	.passthrough();
+	});
 
 export type ArriveEstimate = z.infer<typeof estimateSchema>;
 

@@ -5,29 +5,25 @@
  * object/array/null). Everything else passes through untouched: items are built from the
  * body as received, not from the parsed copy.
  */
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 import { identifier, numberish, parseProviderTime, parseWith, providerTime } from '../common/validation';
 import type { ParseResult } from '../common/receive';
 import { CAPTAIN_EVENTS, findCaptainEvent } from './events';
 
-const envelopeSchema = z
-	.object({
+const envelopeSchema = z.looseObject({
 		event_name: z.string().min(1),
 		event_uuid: z.string().min(1).max(200),
 		created_at: providerTime,
 		environment: z.string(),
-		metadata: z
-			.object({
+		metadata: z.looseObject({
 				sent_at: providerTime,
 				delivery_attempt: numberish.refine((value) => Number(value) >= 1, 'expected an attempt number of 1 or more'),
-			})
-			.passthrough(),
-		data: z.object({}).passthrough(),
-	})
-	.passthrough();
+			}),
+		data: z.looseObject({}),
+	});
 
-const customFields = z.union([z.record(z.unknown()), z.array(z.unknown()), z.null()]).optional();
+const customFields = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()]).optional();
 // Fields the node does not rely on are checked loosely: a refusal makes Captain retry an
 // event 15 times and then lose it, so only a value of a clearly wrong kind is refused.
 // Captain sends empty strings for absent numbers (e.g. item `sequence: ""`).
@@ -35,21 +31,17 @@ const optionalNumber = z.union([numberish, z.literal(''), z.null()]).optional();
 const optionalText = z.string().nullable().optional();
 const optionalTime = z.union([providerTime, z.literal(''), z.null()]).optional();
 
-const location = z
-	.object({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime })
-	.passthrough();
+const location = z.looseObject({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime });
 
 /** Extra checks per event, beyond the entity id the catalogue names. */
-const dataChecks: Record<string, z.ZodRawShape> = {
+const dataChecks: Record<string, z.core.$ZodLooseShape> = {
 	'agent.radar_locations.created': {
-		agent_locations: z.array(z.object({ agent_uuid: identifier, locations: z.array(location) }).passthrough()),
+		agent_locations: z.array(z.looseObject({ agent_uuid: identifier, locations: z.array(location) })),
 	},
 	agent_eta_updated: { eta_till_available: optionalNumber, eta_arrive_at_home_hub: optionalNumber, calculated_at: optionalNumber },
 	job_delivery_status_updated: {
 		job_delivery_status: optionalText,
-		job_delivery_status_agent_location: z
-			.object({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
-			.passthrough()
+		job_delivery_status_agent_location: z.looseObject({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
 			.nullable()
 			.optional(),
 	},
@@ -61,13 +53,13 @@ const dataChecks: Record<string, z.ZodRawShape> = {
 
 function dataSchemaFor(eventName: string): z.ZodTypeAny {
 	const kind = findCaptainEvent(eventName);
-	const shape: z.ZodRawShape = {
+	const shape: z.core.$ZodLooseShape = {
 		order_custom_fields: customFields,
 		published_at: optionalNumber,
 		...(dataChecks[eventName] ?? {}),
 	};
 	if (kind?.entity) shape[kind.entity.idField] = kind.entity.required ? identifier : identifier.nullable().optional();
-	return z.object(shape).passthrough();
+	return z.looseObject(shape);
 }
 
 const dataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, dataSchemaFor(kind.name)]));

@@ -1,5 +1,7 @@
 /** Building blocks shared by the providers' zod schemas, and how a zod failure is reported. */
-import { z } from 'zod';
+// zod/v4 ships inside the zod 3.25.x package n8n itself provides, and parses these payloads
+// about 5x faster than the v3 API (bench/pipeline.mjs; see README, Performance).
+import { z } from 'zod/v4';
 
 import type { ParseResult } from './receive';
 
@@ -12,19 +14,19 @@ export function describePath(path: readonly (string | number)[]): string {
 	}, '');
 }
 
-export function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown): ParseResult<T> {
+export function parseWith<T>(schema: z.ZodType<T>, body: unknown): ParseResult<T> {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
 	}
 	const result = schema.safeParse(body);
 	if (result.success) return { ok: true, event: result.data };
 	const issue = result.error.issues[0];
-	return { ok: false, field: describePath(issue.path), problem: issue.message };
+	return { ok: false, field: describePath(issue.path as (string | number)[]), problem: issue.message };
 }
 
 /** Providers send numbers as strings ("36.12", "35.2"); both are accepted and read as numbers. */
 export const numberish = z.union([
-	z.number().finite(),
+	z.number(),
 	z
 		.string()
 		.trim()
@@ -32,7 +34,7 @@ export const numberish = z.union([
 ]);
 
 /** Ids are strings, but a sender that switches to numbers should not break dedupe. */
-export const identifier = z.union([z.string().min(1), z.number().finite()]).transform(String);
+export const identifier = z.union([z.string().min(1), z.number()]).transform(String);
 
 const ZONED_SPACE_FORMAT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(UTC|Z|[+-]\d{2}:?\d{2})$/;
 
