@@ -40,7 +40,8 @@ export class ArriveTrigger implements INodeType {
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{ {"newArrival": "New approach or arrival", "statusChange": "Every status change", "everyUpdate": "Every update"}[$parameter["emit"]] }}',
+		subtitle:
+			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
 		description: 'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
 		defaults: { name: 'ARRIVE Trigger' },
 		inputs: [],
