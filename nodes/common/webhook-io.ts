@@ -56,10 +56,18 @@ function answerJson(context: IWebhookFunctions, status: number, body: IDataObjec
 	return { noWebhookResponse: true };
 }
 
-/** Accepted: items start an execution and n8n answers 200 at once. Anything else: no execution. */
+/**
+ * Accepted: answer 200 ourselves, then hand n8n the items to start an execution.
+ * Answering ourselves (rather than leaving it to the `onReceived` response mode) matters on
+ * n8n 2.x: there n8n answers only after WorkflowRunner.run(), which resets the static-data
+ * change flag, so the dedupe memory of accepted events would never be saved. With
+ * `noWebhookResponse`, n8n saves static data as soon as we return, then starts the run.
+ * It also keeps ARRIVE's two-second deadline independent of how busy n8n's queue is.
+ */
 export function answerWebhook(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
 	if (verdict.outcome === 'accepted') {
-		return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
+		answerJson(context, 200, { status: 'accepted', items: verdict.items.length });
+		return { workflowData: [context.helpers.returnJsonArray(verdict.items)], noWebhookResponse: true };
 	}
 	return answerJson(context, verdict.status, verdict.body);
 }

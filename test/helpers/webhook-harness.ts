@@ -35,9 +35,9 @@ export interface FakeRequest {
 }
 
 export interface WebhookAnswer {
-	/** HTTP status the node wrote itself, or 200 when it returned items (n8n answers then). */
+	/** HTTP status the node wrote itself, or 200 when it left the answer to n8n. */
 	status: number;
-	/** JSON the node wrote itself; undefined when n8n answers. */
+	/** JSON the node wrote itself; undefined when left to n8n. */
 	body: IDataObject | undefined;
 	/** Items that would start an execution; [] when none would. */
 	items: IDataObject[];
@@ -144,11 +144,14 @@ export class SavedWorkflow {
 			this.saves++;
 		}
 
+		// n8n starts an execution whenever workflowData is returned, answered or not.
 		const items = (result.workflowData?.[0] ?? []).map((item: INodeExecutionData) => item.json);
+		const startsExecution = result.workflowData !== undefined && items.length > 0;
 		if (result.noWebhookResponse) {
-			return { status: response.statusCode ?? 0, body: response.body, items, startsExecution: false };
+			return { status: response.statusCode ?? 0, body: response.body, items, startsExecution };
 		}
-		return { status: 200, body: undefined, items, startsExecution: items.length > 0 };
+		// Left to n8n's onReceived answer (the nodes no longer do this; see webhook-io.ts).
+		return { status: 200, body: undefined, items, startsExecution };
 	}
 }
 

@@ -80,6 +80,7 @@ describe('ARRIVE Trigger through webhook()', () => {
 
 	test('a call with several trips emits only those passing the status and site filters', async () => {
 		const workflow = arriveWorkflow({ emit: 'everyUpdate', statuses: ['approaching', 'arrived'], siteIds: 'site_a, site_b' });
+		// answered by the node itself, before n8n starts the run (see webhook-io.ts)
 		const body = call([
 			trip('t1', 'arrived', 'k1', { site_csin: 'site_a' }),
 			trip('t2', 'in-transit', undefined, { site_csin: 'site_a' }),
@@ -88,6 +89,7 @@ describe('ARRIVE Trigger through webhook()', () => {
 			trip('t5', 'departed', undefined, { site_csin: 'site_a' }),
 		]);
 		const answer = await workflow.call(fromArrive(body));
+		expect(answer).toMatchObject({ status: 200, body: { status: 'accepted', items: 2 } });
 		expect(answer.items.map((item) => item.tripId)).toEqual(['t1', 't4']);
 	});
 

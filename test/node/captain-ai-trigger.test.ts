@@ -25,6 +25,7 @@ describe('Captain.AI Trigger through webhook()', () => {
 		const body = loadFixture('captain', name);
 		const answer = await captainWorkflow().call({ body, headers: authed });
 		expect(answer.status).toBe(200);
+		expect(answer.body).toEqual({ status: 'accepted', items: 1 });
 		expect(answer.startsExecution).toBe(true);
 		expect(answer.items).toHaveLength(1);
 		const [item] = answer.items;
