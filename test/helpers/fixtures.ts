@@ -10,5 +10,6 @@ export function loadFixture<T = Record<string, any>>(provider: 'captain' | 'arri
 export function fixtureNames(provider: 'captain' | 'arrive'): string[] {
 	return readdirSync(join(FIXTURES, provider))
 		.filter((file) => file.endsWith('.json'))
-		.map((file) => file.replace(/\.json$/, ''));
+		.map((file) => file.replace(/\.json$/, ''))
+		.sort();
 }

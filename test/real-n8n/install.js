@@ -2,18 +2,19 @@
 // npm registry) into a cache outside the package, so `npm run dev` and the e2e suite run the
 // nodes inside the same n8n a user runs. Idempotent: a finished install is marked and reused.
 //
-// Usage: node test/real-n8n/install.mjs [n8nVersion ...]   (prints one JSON line per version)
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+// CommonJS so that both the jest e2e suite (ts-jest, CommonJS) and dev.mjs can load it.
+// Usage: node test/real-n8n/install.js [n8nVersion ...]   (prints one JSON line per version)
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, writeFileSync, rmSync } = require('node:fs');
+const { homedir } = require('node:os');
+const { join } = require('node:path');
 
-export const NODE_RUNTIME_VERSION = '24.21.0';
-export const DEFAULT_N8N_VERSION = '2.41.1';
-export const LEGACY_N8N_VERSION = '1.123.81';
+const NODE_RUNTIME_VERSION = '24.21.0';
+const DEFAULT_N8N_VERSION = '2.41.1';
+const LEGACY_N8N_VERSION = '1.123.81';
 
-export function cacheRoot() {
+function cacheRoot() {
 	return (
 		process.env.CAPTAIN_ARRIVE_N8N_CACHE ??
 		join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n8n-nodes-captain-arrive')
@@ -22,7 +23,8 @@ export function cacheRoot() {
 
 function run(cmd, args, options) {
 	const started = Date.now();
-	const result = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+	// Output goes to stderr: stdout is kept for the JSON lines of the CLI.
+	const result = spawnSync(cmd, args, { stdio: ['ignore', process.stderr, 'inherit'], ...options });
 	if (result.status !== 0) {
 		throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status}) in ${options.cwd}`);
 	}
@@ -34,7 +36,7 @@ function log(message) {
 }
 
 /** A Node >= 24 runtime: this machine's own when new enough, else one from the npm registry. */
-export function ensureNodeRuntime() {
+function ensureNodeRuntime() {
 	const major = Number(process.versions.node.split('.')[0]);
 	if (major >= 24) {
 		return { bin: process.execPath, binDir: join(process.execPath, '..'), headersDir: undefined };
@@ -58,7 +60,7 @@ export function ensureNodeRuntime() {
 }
 
 /** n8n at `version`, installed without its network-bound install scripts, natives rebuilt. */
-export function ensureN8n(version = DEFAULT_N8N_VERSION) {
+function ensureN8n(version = DEFAULT_N8N_VERSION) {
 	const runtime = ensureNodeRuntime();
 	const dir = join(cacheRoot(), `n8n-${version}`);
 	const entry = join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
@@ -84,7 +86,16 @@ export function ensureN8n(version = DEFAULT_N8N_VERSION) {
 	return { version, dir, entry, node: runtime.bin, nodeBinDir: runtime.binDir };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+module.exports = {
+	NODE_RUNTIME_VERSION,
+	DEFAULT_N8N_VERSION,
+	LEGACY_N8N_VERSION,
+	cacheRoot,
+	ensureNodeRuntime,
+	ensureN8n,
+};
+
+if (require.main === module) {
 	const versions = process.argv.slice(2);
 	for (const version of versions.length ? versions : [DEFAULT_N8N_VERSION]) {
 		process.stdout.write(JSON.stringify(ensureN8n(version)) + '\n');

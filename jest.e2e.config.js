@@ -1,0 +1,16 @@
+/**
+ * End-to-end suite: the packed package installed into a real n8n (each version in
+ * N8N_E2E_VERSIONS, default 2.41.1,1.123.81), driven over HTTP. Slow: n8n starts take 10–40 s.
+ * Run with `npm run test:e2e` (builds first). n8n installs are cached, see test/real-n8n/install.js.
+ */
+module.exports = {
+	preset: 'ts-jest',
+	testEnvironment: '<rootDir>/test/e2e/support/environment.js',
+	roots: ['<rootDir>/test/e2e'],
+	testMatch: ['**/*.e2e.test.ts'],
+	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	// A first run installs n8n (minutes); a start takes 10–40 s on two cores.
+	testTimeout: 120_000,
+	maxWorkers: 1,
+	verbose: true,
+};

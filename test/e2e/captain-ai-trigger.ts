@@ -1,0 +1,279 @@
+/**
+ * Captain.AI Trigger cases for the e2e suite, run once per n8n version by
+ * triggers.e2e.test.ts. `declareTests` runs against a fresh n8n; `declareTestsAfterRestart`
+ * against the same n8n restarted with N8N_PROXY_HOPS=1.
+ */
+import { randomUUID } from 'crypto';
+
+import {
+	type N8n,
+	NODE_TYPES,
+	type NodeE2ESuite,
+	type Published,
+	SETTLE_MS,
+	type WorkflowInput,
+	describeExecutions,
+	executionIds,
+	executionsAfterSettling,
+	fixtureNames,
+	isAcceptedAnswer,
+	loadFixture,
+	newExecutions,
+	nodeOutputItems,
+	publish,
+} from './support/real-n8n';
+
+const TRIGGER = 'Captain.AI Trigger';
+/** An address from TEST-NET-3 (RFC 5737): never the address of this machine. */
+const ALLOWED_ADDRESS = '203.0.113.7';
+const OTHER_ADDRESS = '198.51.100.9';
+
+type CaptainBody = {
+	event_name: string;
+	event_uuid: string;
+	environment: string;
+	created_at: string;
+	metadata: { sent_at: string; delivery_attempt: number };
+	data: Record<string, unknown>;
+};
+
+/** A fixture with a new event_uuid (and the other fields as recorded). */
+function freshEvent(name = 'order_status_updated'): CaptainBody {
+	return { ...loadFixture<CaptainBody>('captain', name), event_uuid: randomUUID() };
+}
+
+/** Captain sends item_status_updated to the item-status URL and everything else to the main one. */
+const isItemStatus = (fixture: string) => fixture === 'item_status_updated';
+
+export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
+	const authToken = `e2e-${randomUUID()}`;
+	const auth = { 'Auth-Token': authToken };
+	let main: Published;
+	let itemStatus: Published;
+	let filtered: Published;
+	let allowlisted: Published;
+	/** Events the main workflow accepted before the restart, redelivered after it. */
+	const acceptedBeforeRestart: CaptainBody[] = [];
+
+	function workflow(name: string, parameters: Record<string, unknown>, credential?: { id: string; name: string }): WorkflowInput {
+		return {
+			name,
+			nodes: [
+				{
+					id: randomUUID(),
+					name: TRIGGER,
+					type: NODE_TYPES.captainAiTrigger,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: randomUUID(),
+					parameters,
+					...(credential ? { credentials: { captainAiWebhookApi: credential } } : {}),
+				},
+			],
+			connections: {},
+		};
+	}
+
+	/** Runs `send` (which asserts on the answers), then checks that no execution started. */
+	async function expectNoExecution(published: Published, send: () => Promise<void>) {
+		const before = await executionIds(n8n(), published.workflow.id);
+		let wrongAnswer: unknown;
+		await send().catch((error: unknown) => (wrongAnswer = error));
+		// Even after a wrong answer: let what it started be recorded now, not during the next test.
+		const started = await executionsAfterSettling(n8n(), published.workflow.id, before);
+		if (wrongAnswer) throw wrongAnswer;
+		expect(describeExecutions(started, TRIGGER)).toEqual([]);
+	}
+
+	/** POSTs and expects exactly one new execution whose trigger output is this one event. */
+	async function expectOneExecution(published: Published, body: CaptainBody, headers: Record<string, string>) {
+		const before = await executionIds(n8n(), published.workflow.id);
+		const answer = await n8n().post(published.url, body, headers);
+		expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({ status: 200, accepted: true });
+		const started = await newExecutions(n8n(), published.workflow.id, before, 1);
+		expect(started).toHaveLength(1);
+		expect(started[0].status).toBe('success');
+		const items = nodeOutputItems(started[0], TRIGGER);
+		expect(items).toHaveLength(1);
+		expect(items[0]).toMatchObject({
+			event: body.event_name,
+			eventId: body.event_uuid,
+			environment: body.environment,
+			createdAt: body.created_at,
+			deliveryAttempt: Number(body.metadata.delivery_attempt),
+		});
+		return items[0];
+	}
+
+	return {
+		title: 'Captain.AI Trigger',
+
+		declareTests() {
+			beforeAll(async () => {
+				const credential = await n8n().createCredential('Captain.AI e2e', 'captainAiWebhookApi', { authToken });
+				const ref = { id: credential.id, name: credential.name };
+				main = await publish(n8n(), workflow('Captain main', {}, ref), 'events');
+				itemStatus = await publish(n8n(), workflow('Captain item status', { receives: 'itemStatus' }, ref), 'item-status');
+				filtered = await publish(
+					n8n(),
+					workflow('Captain filtered', { events: ['order_assigned'], environment: 'nonProduction' }, ref),
+					'events',
+				);
+				allowlisted = await publish(
+					n8n(),
+					workflow('Captain allowlist', { options: { allowedAddresses: `${ALLOWED_ADDRESS}, 2001:db8::/32` } }, ref),
+					'events',
+				);
+			}, 60_000);
+
+			test.each(fixtureNames('captain'))('fixture %s → 200 and exactly one execution carrying the event', async (fixture) => {
+				const body = loadFixture<CaptainBody>('captain', fixture);
+				await expectOneExecution(isItemStatus(fixture) ? itemStatus : main, body, auth);
+				if (!isItemStatus(fixture)) acceptedBeforeRestart.push(body);
+			});
+
+			test('all fixtures together: one execution per event_uuid, nothing else', async () => {
+				const fixtures = fixtureNames('captain');
+				const executions = [
+					...(await n8n().listExecutions(main.workflow.id)),
+					...(await n8n().listExecutions(itemStatus.workflow.id)),
+				];
+				const eventIds = executions.flatMap((execution) => nodeOutputItems(execution, TRIGGER).map((item) => item.eventId));
+				const expected = fixtures.map((fixture) => loadFixture<CaptainBody>('captain', fixture).event_uuid);
+				expect(eventIds.sort()).toEqual(expected.sort());
+			});
+
+			test('missing Auth-Token → 401, no execution', async () => {
+				await expectNoExecution(main, async () => {
+					const answer = await n8n().post(main.url, freshEvent());
+					expect({ status: answer.status, body: answer.body }).toEqual({
+						status: 401,
+						body: { error: 'missing Auth-Token header' },
+					});
+				});
+			});
+
+			test('wrong Auth-Token → 401, no execution', async () => {
+				await expectNoExecution(main, async () => {
+					const answer = await n8n().post(main.url, freshEvent(), { 'Auth-Token': `${authToken}-wrong` });
+					expect({ status: answer.status, body: answer.body }).toEqual({ status: 401, body: { error: 'invalid Auth-Token' } });
+				});
+			});
+
+			test('body without event_uuid → 400 naming the field, no execution', async () => {
+				const { event_uuid: _omitted, ...body } = freshEvent();
+				await expectNoExecution(main, async () => {
+					const answer = await n8n().post(main.url, body, auth);
+					expect(answer.status).toBe(400);
+					expect(answer.body).toMatchObject({ error: 'invalid body', field: 'event_uuid' });
+					expect(typeof answer.body.problem).toBe('string');
+				});
+			});
+
+			test('sender not in Allowed Source Addresses → 403 naming its address, no execution', async () => {
+				await expectNoExecution(allowlisted, async () => {
+					const answer = await n8n().post(allowlisted.url, freshEvent(), auth);
+					expect({ status: answer.status, body: answer.body }).toEqual({
+						status: 403,
+						body: { error: 'address not allowed', address: '127.0.0.1' },
+					});
+				});
+			});
+
+			test('X-Forwarded-For naming an allowed address, n8n not trusting proxies → 403 with a hint, no execution', async () => {
+				await expectNoExecution(allowlisted, async () => {
+					const answer = await n8n().post(allowlisted.url, freshEvent(), { ...auth, 'X-Forwarded-For': ALLOWED_ADDRESS });
+					expect(answer.status).toBe(403);
+					expect(answer.body).toMatchObject({ error: 'address not allowed', address: '127.0.0.1' });
+					expect(answer.body.hint).toMatch(/N8N_PROXY_HOPS/);
+				});
+			});
+
+			test('event type not selected → 200 ignored (filtered), no execution', async () => {
+				await expectNoExecution(filtered, async () => {
+					const answer = await n8n().post(filtered.url, freshEvent('order_status_updated'), auth);
+					expect(answer.status).toBe(200);
+					expect(answer.body).toMatchObject({ status: 'ignored', reason: 'filtered' });
+				});
+			});
+
+			test('environment not selected → 200 ignored (filtered), no execution', async () => {
+				await expectNoExecution(filtered, async () => {
+					const answer = await n8n().post(filtered.url, freshEvent('order_assigned'), auth);
+					expect(answer.status).toBe(200);
+					expect(answer.body).toMatchObject({ status: 'ignored', reason: 'filtered' });
+				});
+			});
+
+			test('redelivery (Captain retry: same event_uuid, next attempt) → 200 ignored (duplicate), no execution', async () => {
+				const original = loadFixture<CaptainBody>('captain', 'order_status_updated');
+				const retry = { ...original, metadata: { ...original.metadata, delivery_attempt: 2 } };
+				await expectNoExecution(main, async () => {
+					const answer = await n8n().post(main.url, retry, auth);
+					expect(answer.status).toBe(200);
+					expect(answer.body).toMatchObject({ status: 'ignored', reason: 'duplicate' });
+				});
+			});
+
+			test('burst of 10 concurrent identical deliveries → exactly one execution', async () => {
+				const body = freshEvent('job_delivery_status_updated');
+				const before = await executionIds(n8n(), main.workflow.id);
+				const answers = await Promise.all(Array.from({ length: 10 }, () => n8n().post(main.url, body, auth)));
+				expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+				const accepted = answers.filter(isAcceptedAnswer);
+				const duplicates = answers.filter((answer) => answer.body?.reason === 'duplicate');
+				expect({ accepted: accepted.length, duplicates: duplicates.length }).toEqual({ accepted: 1, duplicates: 9 });
+				const started = await newExecutions(n8n(), main.workflow.id, before, 1, { settleMs: SETTLE_MS });
+				expect(describeExecutions(started, TRIGGER)).toEqual([
+					{ id: started[0]?.id, status: 'success', items: [expect.objectContaining({ eventId: body.event_uuid })] },
+				]);
+				acceptedBeforeRestart.push(body);
+			});
+		},
+
+		declareTestsAfterRestart() {
+			beforeAll(async () => {
+				// n8n re-registers published workflows at start-up.
+				for (const published of [main, itemStatus, filtered, allowlisted]) await n8n().waitForWebhook(published.url);
+			}, 60_000);
+
+			test('redeliveries of events accepted before the restart → 200 ignored (duplicate), no execution', async () => {
+				// Captain's retries: same event_uuid, a later attempt.
+				const redeliveries = acceptedBeforeRestart.map((body) => ({
+					...body,
+					metadata: { ...body.metadata, delivery_attempt: Number(body.metadata.delivery_attempt) + 1 },
+				}));
+				expect(redeliveries.length).toBeGreaterThan(1);
+				await expectNoExecution(main, async () => {
+					const outcomes: Array<{ event: string; status: number; reason: unknown }> = [];
+					for (const body of redeliveries) {
+						const answer = await n8n().post(main.url, body, auth);
+						const reason = isAcceptedAnswer(answer) ? 'accepted again' : (answer.body?.reason ?? answer.text);
+						outcomes.push({ event: `${body.event_name} ${body.event_uuid}`, status: answer.status, reason });
+					}
+					expect(outcomes).toEqual(
+						redeliveries.map((body) => ({ event: `${body.event_name} ${body.event_uuid}`, status: 200, reason: 'duplicate' })),
+					);
+				});
+			});
+
+			test('a new event is still accepted after the restart', async () => {
+				await expectOneExecution(main, freshEvent('order_assigned'), auth);
+			});
+
+			test('N8N_PROXY_HOPS=1: X-Forwarded-For naming the allowed address → accepted, one execution', async () => {
+				await expectOneExecution(allowlisted, freshEvent(), { ...auth, 'X-Forwarded-For': ALLOWED_ADDRESS });
+			});
+
+			test('N8N_PROXY_HOPS=1: X-Forwarded-For naming another address → 403 naming that address, no hint', async () => {
+				await expectNoExecution(allowlisted, async () => {
+					const answer = await n8n().post(allowlisted.url, freshEvent(), { ...auth, 'X-Forwarded-For': OTHER_ADDRESS });
+					expect({ status: answer.status, body: answer.body }).toEqual({
+						status: 403,
+						body: { error: 'address not allowed', address: OTHER_ADDRESS },
+					});
+				});
+			});
+		},
+	};
+}

@@ -1,0 +1,69 @@
+/**
+ * The package in a real n8n, per version in N8N_E2E_VERSIONS (default 2.41.1,1.123.81): packed,
+ * installed into <userFolder>/.n8n/nodes as a user does, driven over HTTP only. One n8n per
+ * version, restarted once (with N8N_PROXY_HOPS=1) for the cases that need a restart.
+ *
+ * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
+ */
+import { randomUUID } from 'crypto';
+
+import { arriveTriggerSuite } from './arrive-trigger';
+import { captainAiTriggerSuite } from './captain-ai-trigger';
+import {
+	N8N_RESTART_TIMEOUT_MS,
+	NODE_TYPES,
+	type N8n,
+	type NodeE2ESuite,
+	e2eVersions,
+	publish,
+	useRealN8n,
+} from './support/real-n8n';
+
+const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [captainAiTriggerSuite, arriveTriggerSuite];
+
+describe.each(e2eVersions())('n8n %s', (version) => {
+	const n8n = useRealN8n(version);
+	const suites = NODE_SUITES.map((makeSuite) => makeSuite(n8n));
+
+	describe('package', () => {
+		test('n8n loaded both trigger nodes and the credential type from the installed package', async () => {
+			expect(await n8n().typeNames('nodes')).toEqual(
+				expect.arrayContaining([NODE_TYPES.captainAiTrigger, NODE_TYPES.arriveTrigger]),
+			);
+			expect(await n8n().typeNames('credentials')).toContain('captainAiWebhookApi');
+		});
+
+		test('a workflow with the ARRIVE Trigger publishes and its production URL is served', async () => {
+			const webhookId = randomUUID();
+			await publish(
+				n8n(),
+				{
+					name: 'ARRIVE publish check',
+					nodes: [
+						{
+							id: randomUUID(),
+							name: 'ARRIVE Trigger',
+							type: NODE_TYPES.arriveTrigger,
+							typeVersion: 1,
+							position: [0, 0],
+							webhookId,
+							parameters: {},
+						},
+					],
+					connections: {},
+				},
+				'arrive',
+			);
+		});
+	});
+
+	for (const suite of suites) describe(suite.title, () => suite.declareTests());
+
+	describe('after restarting n8n with N8N_PROXY_HOPS=1', () => {
+		beforeAll(async () => {
+			await n8n().restart({ N8N_PROXY_HOPS: '1' });
+		}, N8N_RESTART_TIMEOUT_MS);
+
+		for (const suite of suites) describe(suite.title, () => suite.declareTestsAfterRestart());
+	});
+});
