@@ -33,10 +33,32 @@ export interface MemoryLimits {
 interface Entry<V> {
 	at: number;
 	value: V;
+	/** The entry's snapshot line, formatted once when it is remembered. */
+	line: string;
 }
 
-/** One serialised entry: [key, time recorded (ms), value]. */
-export type SnapshotRow = [string, number, unknown];
+/**
+ * Keys are kept as a 96-bit digest: event ids and trip keys are 20–60 characters, and the
+ * whole memory is rewritten into static data on every change, so their size is what each
+ * save costs. At 10 000 entries the chance of two digests colliding is about 1e-20.
+ */
+export function memoryKey(key: string): string {
+	return createHash('sha256').update(key).digest('base64url').slice(0, 16);
+}
+
+/**
+ * A snapshot is one string per table, a line per entry: `digest TAB time TAB valueJSON`, the
+ * time in whole seconds, base 36; the value omitted when `true`. One string is several times
+ * cheaper for n8n to stringify and store than thousands of small arrays, and since each line
+ * is formatted once, a snapshot is just a join.
+ */
+export type TableSnapshot = string;
+
+function formatLine(digest: string, at: number, value: unknown): string {
+	const time = Math.floor(at / 1000).toString(36);
+	if (value === true) return `${digest}\t${time}`;
+	return `${digest}\t${time}\t${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+}
 
 export class BoundedMemory<V = true> {
 	// Map order is insertion order; `remember` re-inserts, so the oldest entry is always first.
@@ -53,10 +75,11 @@ export class BoundedMemory<V = true> {
 	}
 
 	recall(key: string, now: number): V | undefined {
-		const entry = this.entries.get(key);
+		const digest = memoryKey(key);
+		const entry = this.entries.get(digest);
 		if (!entry) return undefined;
 		if (entry.at < now - this.limits.maxAgeMs) {
-			this.entries.delete(key);
+			this.entries.delete(digest);
 			return undefined;
 		}
 		return entry.value;
@@ -67,8 +90,9 @@ export class BoundedMemory<V = true> {
 	}
 
 	remember(key: string, value: V, now: number): void {
-		this.entries.delete(key);
-		this.entries.set(key, { at: now, value });
+		const digest = memoryKey(key);
+		this.entries.delete(digest);
+		this.entries.set(digest, { at: now, value, line: formatLine(digest, now, value) });
 		this.evict(now);
 	}
 
@@ -80,21 +104,28 @@ export class BoundedMemory<V = true> {
 		}
 	}
 
-	toSnapshot(): SnapshotRow[] {
-		const rows: SnapshotRow[] = [];
-		for (const [key, entry] of this.entries) rows.push([key, entry.at, entry.value]);
-		return rows;
+	toSnapshot(): TableSnapshot {
+		const lines: string[] = [];
+		for (const entry of this.entries.values()) lines.push(entry.line);
+		return lines.join('\n');
 	}
 
-	/** Union with a snapshot; for a key in both, the newer record wins. */
-	merge(rows: readonly SnapshotRow[], now: number): void {
+	/** Union with a snapshot; for a key in both, the newer record wins. Bad lines are skipped. */
+	merge(snapshot: TableSnapshot, now: number): void {
 		let changed = false;
-		for (const row of rows) {
-			if (!Array.isArray(row) || typeof row[0] !== 'string' || typeof row[1] !== 'number') continue;
-			const [key, at, value] = row;
-			const current = this.entries.get(key);
+		for (const line of snapshot.split('\n')) {
+			const [digest, timeText, valueText] = line.split('\t');
+			const at = parseInt(timeText, 36) * 1000;
+			if (!digest || !/^[0-9a-z]+$/.test(timeText ?? '') || !Number.isFinite(at)) continue;
+			const current = this.entries.get(digest);
 			if (current && current.at >= at) continue;
-			this.entries.set(key, { at, value: value as V });
+			let value: V;
+			try {
+				value = (valueText === undefined ? true : JSON.parse(valueText)) as V;
+			} catch {
+				continue; // a damaged line costs one forgotten entry, not the whole memory
+			}
+			this.entries.set(digest, { at, value, line });
 			changed = true;
 		}
 		if (!changed) return;
@@ -107,9 +138,9 @@ export class BoundedMemory<V = true> {
 export type MemoryLayout = Record<string, MemoryLimits>;
 
 interface StoredMemory {
-	v: 1;
+	v: 2;
 	rev: string;
-	tables: Record<string, SnapshotRow[]>;
+	tables: Record<string, TableSnapshot>;
 }
 
 /** Where in the node's static data the memory lives; nothing else reads or writes it. */
@@ -128,7 +159,7 @@ const registry = new Map<string, ScopeState>();
 
 function readStored(staticData: Record<string, unknown>): StoredMemory | undefined {
 	const stored = staticData[STATIC_DATA_KEY] as StoredMemory | undefined;
-	if (!stored || typeof stored !== 'object' || stored.v !== 1 || typeof stored.tables !== 'object') return undefined;
+	if (!stored || typeof stored !== 'object' || stored.v !== 2 || typeof stored.tables !== 'object') return undefined;
 	return stored;
 }
 
@@ -164,9 +195,9 @@ export class NodeMemory<L extends MemoryLayout> {
 	commit(): boolean {
 		if (!this.dirty || !this.options.staticData) return false;
 		const rev = this.options.newRevision();
-		const tables: Record<string, SnapshotRow[]> = {};
+		const tables: Record<string, TableSnapshot> = {};
 		for (const [name, table] of this.state.tables) tables[name] = table.toSnapshot();
-		this.options.staticData[STATIC_DATA_KEY] = { v: 1, rev, tables } satisfies StoredMemory;
+		this.options.staticData[STATIC_DATA_KEY] = { v: 2, rev, tables } satisfies StoredMemory;
 		this.state.knownRevisions.push(rev);
 		if (this.state.knownRevisions.length > KNOWN_REVISIONS) this.state.knownRevisions.shift();
 		this.dirty = false;
@@ -196,8 +227,8 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 
 	const stored = options.staticData ? readStored(options.staticData) : undefined;
 	if (stored && !state.knownRevisions.includes(stored.rev)) {
-		for (const [name, rows] of Object.entries(stored.tables)) {
-			if (Array.isArray(rows)) state.tables.get(name)?.merge(rows, options.now);
+		for (const [name, snapshot] of Object.entries(stored.tables)) {
+			if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, options.now);
 		}
 		state.knownRevisions.push(stored.rev);
 		if (state.knownRevisions.length > KNOWN_REVISIONS) state.knownRevisions.shift();

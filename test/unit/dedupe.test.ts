@@ -1,4 +1,4 @@
-import { BoundedMemory, forgetProcessMemory, openMemory } from '../../nodes/common/dedupe';
+import { BoundedMemory, forgetProcessMemory, memoryKey, openMemory } from '../../nodes/common/dedupe';
 
 const HOUR = 3_600_000;
 
@@ -32,17 +32,44 @@ describe('BoundedMemory', () => {
 	});
 
 	test('merge keeps the newer record of a key and the age order', () => {
+		const SECOND = 1000;
+		const theirs = new BoundedMemory<string>({ maxEntries: 10, maxAgeMs: 10 * HOUR });
+		theirs.remember('b', 'theirs', 1 * SECOND);
+		theirs.remember('d', 'theirs', 2 * SECOND);
+		theirs.remember('a', 'theirs-older', 3 * SECOND);
+		theirs.remember('c', 'theirs', 7 * SECOND);
 		const memory = new BoundedMemory<string>({ maxEntries: 3, maxAgeMs: 10 * HOUR });
-		memory.remember('a', 'mine', 5);
-		memory.merge([['a', 3, 'theirs-older'], ['b', 1, 'theirs'], ['c', 7, 'theirs'], ['d', 2, 'theirs']], 8);
-		expect(memory.recall('a', 8)).toBe('mine');
-		expect(memory.toSnapshot().map((row) => row[0])).toEqual(['d', 'a', 'c']); // 'b' (oldest) evicted
+		memory.remember('a', 'mine', 5 * SECOND);
+		memory.merge(theirs.toSnapshot(), 8 * SECOND);
+		expect(memory.recall('a', 8 * SECOND)).toBe('mine');
+		expect(['b', 'c', 'd'].map((key) => memory.has(key, 8 * SECOND))).toEqual([false, true, true]); // 'b' (oldest) evicted
+		memory.remember('e', 'new', 9 * SECOND); // the next to go is the oldest left: 'd'
+		expect(['a', 'c', 'd', 'e'].map((key) => memory.has(key, 9 * SECOND))).toEqual([true, true, false, true]);
 	});
 
-	test('merge ignores malformed rows', () => {
+	test('a snapshot round trip keeps keys, values and ages (to the second)', () => {
+		const memory = new BoundedMemory<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		memory.remember('plain', true, 1_000);
+		memory.remember('object', { status: 'arrived', ackTokens: ['a\tb', 'c\nd'] }, 61_400);
+		const copy = new BoundedMemory<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		copy.merge(memory.toSnapshot(), 100_000);
+		expect(copy.recall('plain', 100_000)).toBe(true);
+		expect(copy.recall('object', 100_000)).toEqual({ status: 'arrived', ackTokens: ['a\tb', 'c\nd'] });
+		expect(copy.has('plain', 1_000 + HOUR + 1)).toBe(false);
+	});
+
+	test('merge skips damaged lines and keeps the rest', () => {
 		const memory = new BoundedMemory({ maxEntries: 3, maxAgeMs: HOUR });
-		memory.merge([null, ['x'], [1, 2, 3]] as never, 0);
-		expect(memory.size).toBe(0);
+		memory.merge(`garbage\n\tx\nabc\tnot-base36!\n${memoryKey('bad-json')}\t1\t{oops\n${memoryKey('good')}\t1`, 0);
+		expect(memory.size).toBe(1);
+		expect(memory.has('good', 0)).toBe(true);
+	});
+
+	test('keys are stored as short digests, never as given', () => {
+		const memory = new BoundedMemory({ maxEntries: 3, maxAgeMs: HOUR });
+		memory.remember('b3df4834-328b-4d54-a871-91b17aa52ca4', true, 0);
+		expect(memory.toSnapshot()).toBe(`${memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4')}\t0`);
+		expect(memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4')).toMatch(/^[\w-]{16}$/);
 	});
 });
 
@@ -69,7 +96,7 @@ describe('openMemory (process registry + static data)', () => {
 		expect(staticData).toEqual({});
 		memory.remember('seen', 'evt-1', true);
 		expect(memory.commit()).toBe(true);
-		expect(staticData.captainArriveMemory).toMatchObject({ v: 1, tables: { seen: [['evt-1', 0, true]] } });
+		expect(staticData.captainArriveMemory).toMatchObject({ v: 2, tables: { seen: `${memoryKey('evt-1')}\t0` } });
 	});
 
 	test('a restart hydrates from static data', () => {
@@ -88,7 +115,7 @@ describe('openMemory (process registry + static data)', () => {
 		const memory = openMemory({ scope: 's', layout, staticData: ours, now: 0, newRevision });
 		memory.remember('seen', 'mine', true);
 		memory.commit();
-		const theirs = { captainArriveMemory: { v: 1, rev: 'other-process', tables: { seen: [['theirs', 0, true]] } } };
+		const theirs = { captainArriveMemory: { v: 2, rev: 'other-process', tables: { seen: `${memoryKey('theirs')}\t0` } } };
 		const next = openMemory({ scope: 's', layout, staticData: theirs, now: 1, newRevision });
 		expect(next.table('seen').has('theirs', 1)).toBe(true);
 		expect(next.table('seen').has('mine', 1)).toBe(true);
