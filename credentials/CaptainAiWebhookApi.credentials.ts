@@ -24,7 +24,7 @@ export class CaptainAiWebhookApi implements ICredentialType {
 			default: '',
 			required: true,
 			description:
-				'The secret Captain.AI sends in the Auth-Token header of every webhook. Choose a long random value and give the same value to your Captain.AI account manager.',
+				'The secret Captain.AI sends in the Auth-Token header of every webhook. Use a random value of at least 16 characters and give the same value to your Captain.AI account manager.',
 		},
 	];
 }

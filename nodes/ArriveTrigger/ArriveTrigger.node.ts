@@ -55,6 +55,16 @@ export class ArriveTrigger implements INodeType {
 				path: 'arrive',
 			},
 		],
+		triggerPanel: {
+			header: 'Waiting for an ARRIVE call',
+			executionsHelp: {
+				inactive:
+					'While listening, send a sample call to the Test URL (see the README of n8n-nodes-captain-arrive for a curl command; set Accept Calls From to Any Address, or add your address, to try it from your machine). To receive real trips, publish the workflow and set the Production URL in the ARRIVE dashboard.',
+				active:
+					'The workflow is published: trips ARRIVE sends to the Production URL start executions as chosen in Trigger On. See them under Executions.',
+			},
+			activationHint: 'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',
+		},
 		properties: arriveTriggerProperties,
 	};
 

@@ -22,7 +22,7 @@ export const EMIT_MODES: ReadonlyArray<{ value: EmitMode; label: string; descrip
 	{
 		value: 'newArrival',
 		label: 'New Approach or Arrival',
-		description: "A trip whose ack token is new: ARRIVE's signal that it just started approaching or arrived",
+		description: 'A customer has just started approaching or has just arrived (a new acknowledgement token from ARRIVE)',
 	},
 	{ value: 'statusChange', label: 'Every Status Change', description: "A trip whose status differs from the last one seen" },
 	{ value: 'everyUpdate', label: 'Every Update', description: 'Every trip in every call; only exact redeliveries are dropped' },

@@ -6,7 +6,7 @@ import { ARRIVE_SOURCE_ADDRESSES, EMIT_MODES, OTHER_STATUS, TRIP_STATUSES } from
 export const arriveTriggerProperties: INodeProperties[] = [
 	{
 		displayName:
-			'In the ARRIVE dashboard (Account → Webhooks), set the webhook URL to the <b>Production URL</b> above and publish (activate) this workflow. ARRIVE sends sandbox and production trips to the same URL; use <b>Environment</b> to keep one. n8n must be reachable over HTTPS.',
+			'Open "Webhook URLs" at the top of this panel and copy the Production URL (it ends in /arrive). In the ARRIVE dashboard (Account → Webhooks), set it as the webhook URL, and publish this workflow. ARRIVE sends sandbox and production trips to the same URL: use Environment to keep one. n8n must be reachable over HTTPS.',
 		name: 'setupNotice',
 		type: 'notice',
 		default: '',
@@ -25,7 +25,7 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			{
 				name: 'Any Address',
 				value: 'none',
-				description: 'ARRIVE sends no signature: anyone who knows the URL can start this workflow. For testing with curl.',
+				description: 'ARRIVE does not sign its calls, so anyone who knows the URL could start this workflow. Only for trying the node out.',
 			},
 		],
 		default: 'arriveAddresses',
@@ -55,7 +55,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: EMIT_MODES.map((mode) => ({ name: mode.label, value: mode.value, description: mode.description })),
 		default: 'newArrival',
-		description: 'ARRIVE repeats every open trip in every call; this decides which trips are new enough to start the workflow',
+		description:
+			'ARRIVE repeats every open trip every few seconds; this decides which trips are new enough to start the workflow. "New Approach or Arrival" uses the acknowledgement token ARRIVE creates when a customer starts approaching or arrives.',
 	},
 	{
 		displayName: 'Statuses',
@@ -66,7 +67,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			{ name: 'Other', value: OTHER_STATUS, description: 'Any status ARRIVE adds in future' },
 		],
 		default: ['in-transit', 'approaching', 'arrived', 'other'],
-		description: 'Trips with other statuses are left out',
+		description:
+			'Trips with other statuses are left out. With Trigger On = New Approach or Arrival, in-transit trips never start the workflow (ARRIVE gives them no acknowledgement token).',
 	},
 	{
 		displayName: 'Environment',
@@ -85,7 +87,7 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'hellocurbside_9388, store_2',
-		description: 'Only trips to these sites (site_csin, comma-separated). Empty: every site.',
+		description: "Only trips to these ARRIVE sites (the site IDs from ARRIVE's dashboard, called site_csin in its data; comma-separated). Empty: every site.",
 	},
 	{
 		displayName: 'Options',

@@ -32,7 +32,7 @@ function readAllowlist(context: IHookFunctions | IWebhookFunctions) {
 }
 
 function invalidAllowlistMessage(invalid: string[]): string {
-	return `Allowed Source Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+	return `Allowed Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
 }
 
 export class CaptainAiTrigger implements INodeType {
@@ -63,6 +63,16 @@ export class CaptainAiTrigger implements INodeType {
 				path: '={{$parameter["receives"] === "itemStatus" ? "item-status" : "events"}}',
 			},
 		],
+		triggerPanel: {
+			header: 'Waiting for a Captain.AI event',
+			executionsHelp: {
+				inactive:
+					'While listening, send a sample event to the Test URL (see the README of n8n-nodes-captain-arrive for a curl command with your Auth-Token). To receive real events, publish the workflow and give Captain.AI the Production URL.',
+				active:
+					'The workflow is published: every event Captain.AI sends to the Production URL starts an execution, except filtered events and redeliveries. See them under Executions.',
+			},
+			activationHint: 'Publish the workflow, then email the Production URL to your Captain.AI account manager.',
+		},
 		properties: captainAiTriggerProperties,
 	};
 

@@ -1,7 +1,30 @@
 /** The Captain.AI Trigger's parameters, derived from the event catalogue. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ANY_EVENT, CAPTAIN_EVENTS, UNLISTED_EVENTS } from './events';
+import { ANY_EVENT, CAPTAIN_EVENTS, type CaptainEndpoint, UNLISTED_EVENTS } from './events';
+
+/** The Events list for one of Captain's two URLs: only the events that arrive on it. */
+function eventsParameterFor(endpoint: CaptainEndpoint): INodeProperties {
+	return {
+		displayName: 'Events',
+		name: 'events',
+		type: 'multiOptions',
+		required: true,
+		default: [ANY_EVENT],
+		description:
+			'Events that start the workflow. Others are still answered 200, so Captain.AI does not retry them, but start nothing. "Any Event" includes all the others.',
+		displayOptions: { show: { receives: [endpoint] } },
+		options: [
+			{ name: 'Any Event', value: ANY_EVENT, description: 'Every event, including ones not listed here' },
+			...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === endpoint).map((kind) => ({
+				name: kind.label,
+				value: kind.name,
+				description: kind.description,
+			})),
+			{ name: 'Any Other (Unlisted) Event', value: UNLISTED_EVENTS, description: 'Events Captain.AI adds in future or does not document' },
+		],
+	};
+}
 
 export const captainAiTriggerProperties: INodeProperties[] = [
 	{
@@ -16,9 +39,9 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 				description: 'The URL Captain.AI sends orders, deliveries, driver locations and ETAs to',
 			},
 			{
-				name: 'Item Status Webhook (Item_status_updated)',
+				name: 'Item Status Webhook',
 				value: 'itemStatus',
-				description: 'Captain.AI sends item status updates to a separate URL',
+				description: 'The separate URL Captain.AI sends item_status_updated events to',
 			},
 		],
 		default: 'events',
@@ -26,7 +49,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Captain.AI has no API to register webhooks: email the <b>Production URL</b> above (it ends in <code>/events</code>) and your Auth-Token to your Captain.AI account manager as the main webhook URL. Captain sends <code>item_status_updated</code> to a separate URL: add a second Captain.AI Trigger with <b>Receives</b> set to <i>Item Status Webhook</i> and send its URL too. Publish (activate) the workflow first.',
+			'Captain.AI has no API to register webhooks. Open "Webhook URLs" at the top of this panel, choose the Production URL tab (it ends in /events) and email that URL and your Auth-Token to your Captain.AI account manager as the main webhook URL. Item status updates go to a separate URL: add a second Captain.AI Trigger with Receives = Item Status Webhook and send its URL too. The Production URL answers only while the workflow is published.',
 		name: 'mainUrlNotice',
 		type: 'notice',
 		default: '',
@@ -34,7 +57,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Email the <b>Production URL</b> above (it ends in <code>/item-status</code>) to your Captain.AI account manager as the <b>item status</b> webhook URL. Orders, deliveries and driver events go to the main URL: use another Captain.AI Trigger with <b>Receives</b> set to <i>Main Webhook</i> for those.',
+			'Open "Webhook URLs" at the top of this panel, choose the Production URL tab (it ends in /item-status) and email that URL to your Captain.AI account manager as the item status webhook URL. Orders, deliveries and driver events go to the main URL: use another Captain.AI Trigger with Receives = Main Webhook for those.',
 		name: 'itemStatusUrlNotice',
 		type: 'notice',
 		default: '',
@@ -67,24 +90,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: '',
 		displayOptions: { show: { authentication: ['none'] } },
 	},
-	{
-		displayName: 'Events',
-		name: 'events',
-		type: 'multiOptions',
-		required: true,
-		default: [ANY_EVENT],
-		description:
-			'Events that start the workflow. Others are still answered 200, so Captain.AI does not retry them, but start nothing.',
-		options: [
-			{ name: 'Any Event', value: ANY_EVENT, description: 'Every event, including ones not listed here' },
-			...CAPTAIN_EVENTS.map((kind) => ({ name: kind.label, value: kind.name, description: kind.description })),
-			{
-				name: 'Any Other (Unlisted) Event',
-				value: UNLISTED_EVENTS,
-				description: 'Events Captain.AI adds in future or does not document',
-			},
-		],
-	},
+	...(['events', 'itemStatus'] as const).map(eventsParameterFor),
 	{
 		displayName: 'Environment',
 		name: 'environment',
@@ -105,7 +111,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Allowed Source Addresses',
+				displayName: 'Allowed Addresses',
 				name: 'allowedAddresses',
 				type: 'string',
 				default: '',
@@ -144,7 +150,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 				description: 'Upper bound on remembered event IDs; the oldest are forgotten first',
 			},
 			{
-				displayName: 'Remember Events For (Hours)',
+				displayName: 'Remember For (Hours)',
 				name: 'rememberHours',
 				type: 'number',
 				typeOptions: { minValue: 1 },

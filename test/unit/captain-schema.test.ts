@@ -96,10 +96,17 @@ describe('event catalogue', () => {
 		]));
 	});
 
-	test('drives the Events options', () => {
-		const events = captainAiTriggerProperties.find((property) => property.name === 'events');
-		const values = (events?.options as Array<{ value: string }>).map((option) => option.value);
-		expect(values).toEqual(['*', ...CAPTAIN_EVENTS.map((kind) => kind.name), 'unlisted']);
+	test('drives the Events options, per URL: each list offers only the events that arrive on it', () => {
+		const eventsFor = (receives: string) => {
+			const parameter = captainAiTriggerProperties.find(
+				(property) => property.name === 'events' && property.displayOptions?.show?.receives?.includes(receives),
+			);
+			return (parameter?.options as Array<{ value: string }>).map((option) => option.value);
+		};
+		const mainEvents = CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => kind.name);
+		expect(eventsFor('events')).toEqual(['*', ...mainEvents, 'unlisted']);
+		expect(eventsFor('events')).not.toContain('item_status_updated');
+		expect(eventsFor('itemStatus')).toEqual(['*', 'item_status_updated', 'unlisted']);
 	});
 
 	test('only item_status_updated arrives on the item-status URL', () => {
