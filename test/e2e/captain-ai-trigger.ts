@@ -170,7 +170,7 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				});
 			});
 
-			test('sender not in Allowed Source Addresses → 403 naming its address, no execution', async () => {
+			test('sender not in Allowed Addresses → 403 naming its address, no execution', async () => {
 				await expectNoExecution(allowlisted, async () => {
 					const answer = await n8n().post(allowlisted.url, freshEvent(), auth);
 					expect({ status: answer.status, body: answer.body }).toEqual({
