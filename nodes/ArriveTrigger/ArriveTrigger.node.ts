@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
@@ -11,7 +10,14 @@ import {
 import { parseAllowlist, type ParsedAllowlist } from '../common/allowlist';
 import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
-import { answerMisconfigured, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import {
+	answerMisconfigured,
+	answerWebhook,
+	describeInvalidAddresses,
+	failOnInvalidAddresses,
+	memoryPlaceOf,
+	readIncomingRequest,
+} from '../common/webhook-io';
 import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
 import { arriveTriggerProperties } from './description';
 import { arriveReceiver, type ArriveSettings } from './trips';
@@ -29,9 +35,7 @@ function readAllowlist(context: IHookFunctions | IWebhookFunctions): ParsedAllow
 	return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
 }
 
-function invalidAllowlistMessage(invalid: string[]): string {
-	return `Extra Allowed Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
-}
+const ALLOWLIST_SETTING = 'Extra Allowed Addresses';
 
 export class ArriveTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -70,11 +74,10 @@ export class ArriveTrigger implements INodeType {
 
 	webhookMethods = {
 		default: {
-			// Webhooks are set in the ARRIVE dashboard; there is no API to register them.
-			// Activation is where a bad setting is shown to the user.
+			// Webhooks are set in the ARRIVE dashboard: nothing to create or delete. See
+			// failOnInvalidAddresses for why checkExists still checks.
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const invalid = readAllowlist(this)?.invalid ?? [];
-				if (invalid.length > 0) throw new NodeOperationError(this.getNode(), invalidAllowlistMessage(invalid));
+				failOnInvalidAddresses(this, ALLOWLIST_SETTING, readAllowlist(this)?.invalid ?? []);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -88,7 +91,7 @@ export class ArriveTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const allowlist = readAllowlist(this);
-		if (allowlist && allowlist.invalid.length > 0) return answerMisconfigured(this, invalidAllowlistMessage(allowlist.invalid));
+		if (allowlist && allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
 
 		const options = this.getNodeParameter('options', {}) as ArriveOptions;
 		const receiver = arriveReceiver({

@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type ICredentialTestFunctions,
 	type ICredentialsDecrypted,
 	type IHookFunctions,
@@ -14,7 +13,14 @@ import {
 import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
 import { receive, type GuardSettings } from '../common/receive';
-import { answerMisconfigured, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import {
+	answerMisconfigured,
+	answerWebhook,
+	describeInvalidAddresses,
+	failOnInvalidAddresses,
+	memoryPlaceOf,
+	readIncomingRequest,
+} from '../common/webhook-io';
 import { captainAiTriggerProperties } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
 
@@ -31,9 +37,7 @@ function readAllowlist(context: IHookFunctions | IWebhookFunctions) {
 	return parseAllowlist(options.allowedAddresses ?? '');
 }
 
-function invalidAllowlistMessage(invalid: string[]): string {
-	return `Allowed Addresses: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
-}
+const ALLOWLIST_SETTING = 'Allowed Addresses';
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -92,11 +96,10 @@ export class CaptainAiTrigger implements INodeType {
 
 	webhookMethods = {
 		default: {
-			// Captain.AI has no API to register webhooks (its account manager does it), so there is
-			// nothing to create or delete. Activation is where a bad setting is shown to the user.
+			// Captain.AI has no API to register webhooks (its account manager does it): nothing to
+			// create or delete. See failOnInvalidAddresses for why checkExists still checks.
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				const { invalid } = readAllowlist(this);
-				if (invalid.length > 0) throw new NodeOperationError(this.getNode(), invalidAllowlistMessage(invalid));
+				failOnInvalidAddresses(this, ALLOWLIST_SETTING, readAllowlist(this).invalid);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -111,7 +114,7 @@ export class CaptainAiTrigger implements INodeType {
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const options = this.getNodeParameter('options', {}) as CaptainOptions;
 		const allowlist = readAllowlist(this);
-		if (allowlist.invalid.length > 0) return answerMisconfigured(this, invalidAllowlistMessage(allowlist.invalid));
+		if (allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
 
 		const guard: GuardSettings = { allowlist: allowlist.ranges.length > 0 ? allowlist.ranges : undefined };
 		if (this.getNodeParameter('authentication', 'authToken') === 'authToken') {

@@ -3,7 +3,7 @@
  * resolved it, and turn a verdict into n8n's answer. Shared by both trigger nodes.
  */
 import { randomUUID } from 'crypto';
-import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IHookFunctions, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
 
 import type { MemoryPlace, IncomingRequest, Verdict } from './receive';
 
@@ -75,4 +75,18 @@ export function answerWebhook(context: IWebhookFunctions, verdict: Verdict): IWe
 /** A setting that cannot work (e.g. an allowlist entry that is no address): fail closed, loudly. */
 export function answerMisconfigured(context: IWebhookFunctions, problem: string): IWebhookResponseData {
 	return answerJson(context, 500, { error: 'trigger node misconfigured', detail: problem });
+}
+
+/** The message for allowlist entries that are not addresses, naming the setting they are in. */
+export function describeInvalidAddresses(settingName: string, invalid: readonly string[]): string {
+	return `${settingName}: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+}
+
+/**
+ * For `checkExists` of providers with no API to register webhooks (Captain.AI's account
+ * manager, ARRIVE's dashboard): there is nothing to look up, but activation runs it, which
+ * makes it the place where a bad setting is shown to the user.
+ */
+export function failOnInvalidAddresses(context: IHookFunctions, settingName: string, invalid: readonly string[]): void {
+	if (invalid.length > 0) throw new NodeOperationError(context.getNode(), describeInvalidAddresses(settingName, invalid));
 }

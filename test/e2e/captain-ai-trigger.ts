@@ -143,6 +143,24 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				expect(eventIds.sort()).toEqual(expected.sort());
 			});
 
+			test('an Allowed Addresses entry that is no address stops activation (1.x names the entry, 2.41 serves no URL)', async () => {
+				const created = await n8n().createWorkflow(
+					workflow('Captain bad allowlist', { authentication: 'none', options: { allowedAddresses: '203.0.113.7, office-router' } }),
+				);
+				const expected = /office-router.*is not an IP address or CIDR range/;
+				const refusal = await n8n().activateWorkflow(created.id).then(() => undefined, (error: Error) => error.message);
+				if (refusal !== undefined) {
+					expect(refusal).toMatch(expected); // n8n 1.x: activation refused at once
+					return;
+				}
+				// n8n 2.41 reports the publish as done but registers no webhook when checkExists throws
+				// (and, through the public API, surfaces no message): the URL must not be served.
+				const url = n8n().webhookUrl(created.nodes[0].webhookId as string, 'events');
+				await new Promise((resolve) => setTimeout(resolve, 1000));
+				const answer = await n8n().post(url, freshEvent());
+				expect(answer.status).toBe(404);
+			});
+
 			test('missing Auth-Token → 401, no execution', async () => {
 				await expectNoExecution(main, async () => {
 					const answer = await n8n().post(main.url, freshEvent());
