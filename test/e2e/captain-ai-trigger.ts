@@ -161,6 +161,23 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				expect(answer.status).toBe(404);
 			});
 
+			test('a JSON body sent as text/plain (Captain documents no content type) → accepted, one execution', async () => {
+				const body = freshEvent('order_assigned');
+				const before = await executionIds(n8n(), main.workflow.id);
+				const answer = await n8n().post(main.url, JSON.stringify(body), { ...auth, 'Content-Type': 'text/plain' });
+				expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({ status: 200, accepted: true });
+				const started = await newExecutions(n8n(), main.workflow.id, before, 1);
+				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([expect.objectContaining({ eventId: body.event_uuid })]);
+			});
+
+			test('a body that is not JSON → 400, no execution', async () => {
+				await expectNoExecution(main, async () => {
+					const answer = await n8n().post(main.url, 'event_name=order_assigned', { ...auth, 'Content-Type': 'text/plain' });
+					expect(answer.status).toBe(400);
+					expect(answer.body).toMatchObject({ error: 'invalid body' });
+				});
+			});
+
 			test('missing Auth-Token → 401, no execution', async () => {
 				await expectNoExecution(main, async () => {
 					const answer = await n8n().post(main.url, freshEvent());
