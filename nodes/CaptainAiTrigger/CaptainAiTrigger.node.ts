@@ -32,9 +32,8 @@ interface CaptainOptions {
 	rememberMaxEvents?: number;
 }
 
-function readAllowlist(context: IHookFunctions | IWebhookFunctions) {
-	const options = context.getNodeParameter('options', {}) as CaptainOptions;
-	return parseAllowlist(options.allowedAddresses ?? '');
+function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
+	return context.getNodeParameter('options', {}) as CaptainOptions;
 }
 
 const ALLOWLIST_SETTING = 'Allowed Addresses';
@@ -99,7 +98,7 @@ export class CaptainAiTrigger implements INodeType {
 			// Captain.AI has no API to register webhooks (its account manager does it): nothing to
 			// create or delete. See failOnInvalidAddresses for why checkExists still checks.
 			async checkExists(this: IHookFunctions): Promise<boolean> {
-				failOnInvalidAddresses(this, ALLOWLIST_SETTING, readAllowlist(this).invalid);
+				failOnInvalidAddresses(this, ALLOWLIST_SETTING, parseAllowlist(readOptions(this).allowedAddresses ?? '').invalid);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {
@@ -112,8 +111,8 @@ export class CaptainAiTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const options = this.getNodeParameter('options', {}) as CaptainOptions;
-		const allowlist = readAllowlist(this);
+		const options = readOptions(this);
+		const allowlist = parseAllowlist(options.allowedAddresses ?? '');
 		if (allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
 
 		const guard: GuardSettings = { allowlist: allowlist.ranges.length > 0 ? allowlist.ranges : undefined };

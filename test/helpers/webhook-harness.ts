@@ -35,9 +35,9 @@ export interface FakeRequest {
 }
 
 export interface WebhookAnswer {
-	/** HTTP status the node wrote itself, or 200 when it left the answer to n8n. */
+	/** HTTP status the node wrote itself; 0 when it left the answer to n8n. */
 	status: number;
-	/** JSON the node wrote itself; undefined when left to n8n. */
+	/** JSON the node wrote itself. */
 	body: IDataObject | undefined;
 	/** Items that would start an execution; [] when none would. */
 	items: IDataObject[];
@@ -147,11 +147,9 @@ export class SavedWorkflow {
 		// n8n starts an execution whenever workflowData is returned, answered or not.
 		const items = (result.workflowData?.[0] ?? []).map((item: INodeExecutionData) => item.json);
 		const startsExecution = result.workflowData !== undefined && items.length > 0;
-		if (result.noWebhookResponse) {
-			return { status: response.statusCode ?? 0, body: response.body, items, startsExecution };
-		}
-		// Left to n8n's onReceived answer (the nodes no longer do this; see webhook-io.ts).
-		return { status: 200, body: undefined, items, startsExecution };
+		// The nodes answer every request themselves (see webhook-io.ts): one that left the answer
+		// to n8n would reintroduce the n8n 2.x static-data loss, so it shows here as status 0.
+		return { status: result.noWebhookResponse ? (response.statusCode ?? 0) : 0, body: response.body, items, startsExecution };
 	}
 }
 
