@@ -1,6 +1,8 @@
 import {
 	NodeConnectionTypes,
+	type IExecuteFunctions,
 	type IHookFunctions,
+	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -11,6 +13,7 @@ import { parseAllowlist, type ParsedAllowlist } from '../common/allowlist';
 import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
 import {
+	answerFromRun,
 	answerMisconfigured,
 	answerWebhook,
 	describeInvalidAddresses,
@@ -54,8 +57,9 @@ export class ArriveTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				// ARRIVE allows two seconds: answer on receipt, run the workflow afterwards.
-				responseMode: 'onReceived',
+				// Answered from the node's own run (see answerFromRun): a 200 means the run exists.
+				// ARRIVE allows two seconds; backpressure (503) keeps the wait short under load.
+				responseMode: 'responseNode',
 				path: 'arrive',
 			},
 		],
@@ -89,6 +93,11 @@ export class ArriveTrigger implements INodeType {
 		},
 	};
 
+	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await answerFromRun(this);
+	}
+
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const allowlist = readAllowlist(this);
 		if (allowlist && allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
@@ -105,7 +114,8 @@ export class ArriveTrigger implements INodeType {
 				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
 			},
 		});
-		const verdict = receive(readIncomingRequest(this), { allowlist: allowlist?.ranges }, receiver, memoryPlaceOf(this), Date.now());
-		return answerWebhook(this, verdict);
+		const request = readIncomingRequest(this);
+		const place = memoryPlaceOf(this);
+		return answerWebhook(this, () => receive(request, { allowlist: allowlist?.ranges }, receiver, place, Date.now()));
 	}
 }

@@ -110,6 +110,8 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ArriveCall, T
 		emit(call, wanted, memory, now): Emission {
 			// The timestamp is unchanged on a retry, and so is the rest of a redelivered call.
 			const fingerprint = contentFingerprint(call.body);
+			const twin = memory.inFlight('acceptedCalls', fingerprint);
+			if (twin) return { inFlight: twin };
 			if (memory.table('acceptedCalls').has(fingerprint, now)) {
 				return { ignored: 'duplicate', detail: 'this call was already received' };
 			}
@@ -132,7 +134,7 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ArriveCall, T
 				if (emit) emitted.push(toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }));
 			}
 			if (emitted.length === 0) return { ignored: 'no-change', detail: 'no trip has anything new' };
-			memory.remember('acceptedCalls', fingerprint, true);
+			memory.claim('acceptedCalls', fingerprint);
 			if (settings.output === 'perCall') return { items: [{ ...envelopeOf(call), tripCount: emitted.length, trips: emitted }] };
 			return { items: emitted.map((fields) => ({ ...fields, ...envelopeOf(call) })) };
 		},

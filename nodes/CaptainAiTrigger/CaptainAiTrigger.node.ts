@@ -2,7 +2,9 @@ import {
 	NodeConnectionTypes,
 	type ICredentialTestFunctions,
 	type ICredentialsDecrypted,
+	type IExecuteFunctions,
 	type IHookFunctions,
+	type INodeExecutionData,
 	type INodeCredentialTestResult,
 	type INodeType,
 	type INodeTypeDescription,
@@ -14,6 +16,7 @@ import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
 import { receive, type GuardSettings } from '../common/receive';
 import {
+	answerFromRun,
 	answerMisconfigured,
 	answerWebhook,
 	describeInvalidAddresses,
@@ -62,7 +65,8 @@ export class CaptainAiTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
+				// Answered from the node's own run (see answerFromRun): a 200 means the run exists.
+				responseMode: 'responseNode',
 				path: '={{$parameter["receives"] === "itemStatus" ? "item-status" : "events"}}',
 			},
 		],
@@ -110,6 +114,11 @@ export class CaptainAiTrigger implements INodeType {
 		},
 	};
 
+	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await answerFromRun(this);
+	}
+
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const options = readOptions(this);
 		const allowlist = parseAllowlist(options.allowedAddresses ?? '');
@@ -131,7 +140,8 @@ export class CaptainAiTrigger implements INodeType {
 				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 			},
 		});
-		const verdict = receive(readIncomingRequest(this), guard, receiver, memoryPlaceOf(this), Date.now());
-		return answerWebhook(this, verdict);
+		const request = readIncomingRequest(this);
+		const place = memoryPlaceOf(this);
+		return answerWebhook(this, () => receive(request, guard, receiver, place, Date.now()));
 	}
 }

@@ -69,6 +69,8 @@ export function captainReceiver(settings: CaptainSettings): Receiver<CaptainEven
 
 		emit(event, _wanted, memory, now): Emission {
 			// event_uuid is the same on every retry of an event: it is the redelivery key.
+			const twin = memory.inFlight('acceptedEvents', event.eventId);
+			if (twin) return { inFlight: twin };
 			if (memory.table('acceptedEvents').has(event.eventId, now)) {
 				return { ignored: 'duplicate', detail: `event ${event.eventId} was already received` };
 			}
@@ -81,7 +83,7 @@ export function captainReceiver(settings: CaptainSettings): Receiver<CaptainEven
 				}
 				memory.remember('latestPerEntity', orderingKey, event.createdAtMs);
 			}
-			memory.remember('acceptedEvents', event.eventId, true);
+			memory.claim('acceptedEvents', event.eventId);
 			return { items: [toCaptainItem(event, settings.output)] };
 		},
 	};

@@ -1,18 +1,26 @@
 /**
  * The dedupe store: what a trigger node remembers between requests (event ids already
- * accepted, the latest state emitted per entity or trip), bounded by count and by age.
+ * accepted, the latest state emitted per entity or trip), bounded by count and by age, and
+ * which accepted deliveries are still waiting for their run.
  *
- * Why two layers:
+ * The promise it keeps: a redelivery is dropped only when the first delivery's run exists.
+ * - In this process, an accepted delivery is "in flight" until n8n has answered it: its
+ *   entries already block a concurrent twin (which waits for the outcome rather than
+ *   guessing), and they are undone if n8n could not start the run (the provider retries).
  * - n8n builds a fresh Workflow, with its own copy of the static data, for every production
- *   request, so two identical deliveries arriving together would each see "not seen yet".
- *   The in-process registry below is shared by all requests of one n8n process, and
- *   check-then-record runs without an `await` in between, so such a pair gives one execution.
- * - Workflow static data is what survives restarts (n8n saves it after each production
- *   request). It is written whole, so a snapshot carries a revision id: a process that sees
- *   a revision it did not write (another webhook process, or a restart) merges it in.
+ *   request, so the in-process registry below is what makes check-then-record atomic: it is
+ *   shared by all requests of one n8n process and never awaited in between.
+ * - Workflow static data is what survives restarts. n8n rewrites it whole through one
+ *   database connection, so saves are coalesced (at most one per SAVE_INTERVAL_MS per node)
+ *   and entries are compact lines. What a crash can lose is the newest entries: their
+ *   redeliveries then run again (a duplicate, never a loss).
+ * - A run that had started when n8n was killed may not have finished. Each snapshot names
+ *   the process that wrote it and when; another process (a restart, or another webhook
+ *   process in queue mode) trusts only the entries that were already SETTLE_MS old at that
+ *   save, so an event whose run was cut short runs again when it is redelivered.
  */
 
-import { createHash } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 
 /**
  * A key for "exactly this content again": a redelivery of a call whose body carries no id
@@ -30,6 +38,21 @@ export interface MemoryLimits {
 	maxAgeMs: number;
 }
 
+/** Saves of one node's memory into static data are at least this far apart. */
+export const SAVE_INTERVAL_MS = 3_000;
+/**
+ * How long after acceptance a run is assumed to have finished. An entry younger than this at
+ * the save that stored it does not block a redelivery in another process (see above).
+ */
+export const SETTLE_MS = 10_000;
+
+/** Backpressure: accepted deliveries waiting for their run, per n8n process. */
+export const MAX_DELIVERIES_IN_FLIGHT = 32;
+/** Backpressure: when the oldest delivery in flight has waited this long, n8n is behind. */
+export const MAX_IN_FLIGHT_WAIT_MS = 5_000;
+/** A delivery in flight for longer than this no longer counts (its answer was lost). */
+const STALE_IN_FLIGHT_MS = 120_000;
+
 interface Entry<V> {
 	at: number;
 	value: V;
@@ -38,26 +61,37 @@ interface Entry<V> {
 }
 
 /**
- * Keys are kept as a 96-bit digest: event ids and trip keys are 20–60 characters, and the
- * whole memory is rewritten into static data on every change, so their size is what each
- * save costs. At 10 000 entries the chance of two digests colliding is about 1e-20.
+ * Keys are kept as an 84-bit digest: event ids and trip keys are 20–60 characters, and their
+ * size is what each save costs. At 10 000 entries the chance of two digests colliding is
+ * about 1e-17.
  */
 export function memoryKey(key: string): string {
-	return createHash('sha256').update(key).digest('base64url').slice(0, 16);
+	return createHash('sha256').update(key).digest('base64url').slice(0, 14);
 }
 
 /**
- * A snapshot is one string per table, a line per entry: `digest TAB time TAB valueJSON`, the
- * time in whole seconds, base 36; the value omitted when `true`. One string is several times
- * cheaper for n8n to stringify and store than thousands of small arrays, and since each line
- * is formatted once, a snapshot is just a join.
+ * A table snapshot is one string, a line per entry: `digest TAB time TAB value`, the time in
+ * whole seconds, base 36; the value omitted when `true`, base 36 when an integer, else JSON.
+ * An accepted Captain event costs 22 bytes here (newline included), its ordering entry 32. One string is several
+ * times cheaper for n8n to stringify and store than thousands of small arrays, and since
+ * each line is formatted once, a snapshot is just a join.
  */
 export type TableSnapshot = string;
+
+function formatValue(value: unknown): string {
+	if (Number.isSafeInteger(value) && (value as number) >= 0) return `#${(value as number).toString(36)}`;
+	return JSON.stringify(value);
+}
+
+function parseValue(text: string): unknown {
+	if (text.startsWith('#')) return parseInt(text.slice(1), 36);
+	return JSON.parse(text) as unknown;
+}
 
 function formatLine(digest: string, at: number, value: unknown): string {
 	const time = Math.floor(at / 1000).toString(36);
 	if (value === true) return `${digest}\t${time}`;
-	return `${digest}\t${time}\t${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+	return `${digest}\t${time}\t${formatValue(value)}`;
 }
 
 export class BoundedMemory<V = true> {
@@ -89,11 +123,25 @@ export class BoundedMemory<V = true> {
 		return this.recall(key, now) !== undefined;
 	}
 
-	remember(key: string, value: V, now: number): void {
+	/** Records `value` under `key`; returns what it replaced and what it wrote (for undo). */
+	remember(key: string, value: V, now: number): { digest: string; previous?: Entry<V>; written: Entry<V> } {
 		const digest = memoryKey(key);
+		const previous = this.entries.get(digest);
 		this.entries.delete(digest);
-		this.entries.set(digest, { at: now, value, line: formatLine(digest, now, value) });
+		const written = { at: now, value, line: formatLine(digest, now, value) };
+		this.entries.set(digest, written);
 		this.evict(now);
+		return { digest, previous, written };
+	}
+
+	/** Puts `previous` back (or forgets the key) if `written` is still what is stored. */
+	undo(digest: string, written: Entry<V>, previous: Entry<V> | undefined): void {
+		if (this.entries.get(digest) !== written) return; // a later delivery changed it since
+		this.entries.delete(digest);
+		if (previous) {
+			this.entries.set(digest, previous);
+			this.sortByAge();
+		}
 	}
 
 	evict(now: number): void {
@@ -110,36 +158,45 @@ export class BoundedMemory<V = true> {
 		return lines.join('\n');
 	}
 
-	/** Union with a snapshot; for a key in both, the newer record wins. Bad lines are skipped. */
-	merge(snapshot: TableSnapshot, now: number): void {
+	/**
+	 * Union with a snapshot; for a key in both, the newer record wins. Entries newer than
+	 * `trustedUntil` are skipped. Bad lines are skipped: a damaged line costs one entry.
+	 */
+	merge(snapshot: TableSnapshot, now: number, trustedUntil = Infinity): void {
 		let changed = false;
 		for (const line of snapshot.split('\n')) {
 			const [digest, timeText, valueText] = line.split('\t');
 			const at = parseInt(timeText, 36) * 1000;
-			if (!digest || !/^[0-9a-z]+$/.test(timeText ?? '') || !Number.isFinite(at)) continue;
+			if (!digest || !/^[0-9a-z]+$/.test(timeText ?? '') || !Number.isFinite(at) || at > trustedUntil) continue;
 			const current = this.entries.get(digest);
 			if (current && current.at >= at) continue;
 			let value: V;
 			try {
-				value = (valueText === undefined ? true : JSON.parse(valueText)) as V;
+				value = (valueText === undefined ? true : parseValue(valueText)) as V;
 			} catch {
-				continue; // a damaged line costs one forgotten entry, not the whole memory
+				continue;
 			}
 			this.entries.set(digest, { at, value, line });
 			changed = true;
 		}
 		if (!changed) return;
-		const ordered = [...this.entries].sort((a, b) => a[1].at - b[1].at);
-		this.entries = new Map(ordered);
+		this.sortByAge();
 		this.evict(now);
+	}
+
+	private sortByAge(): void {
+		this.entries = new Map([...this.entries].sort((a, b) => a[1].at - b[1].at));
 	}
 }
 
 export type MemoryLayout = Record<string, MemoryLimits>;
 
 interface StoredMemory {
-	v: 2;
+	v: 3;
 	rev: string;
+	/** The n8n process that saved it (PROCESS_ID), and when. */
+	by: string;
+	savedAt: number;
 	tables: Record<string, TableSnapshot>;
 }
 
@@ -150,17 +207,70 @@ const KNOWN_REVISIONS = 32;
 /** Node scopes (workflow + node + test/production) kept in one process. */
 const MAX_SCOPES = 1000;
 
+/** Changes with every start of n8n: tells this process's snapshots from earlier ones. */
+let processId = randomUUID();
+
 interface ScopeState {
 	tables: Map<string, BoundedMemory<unknown>>;
 	knownRevisions: string[];
+	lastSaveAt: number;
+	/** Something changed since the last save. */
+	unsaved: boolean;
+	/** Time of the newest entry written, to know when a save would settle it. */
+	newestAt: number;
+	/** `table TAB digest` of claimed keys → the delivery waiting for its run. */
+	inFlight: Map<string, Delivery>;
 }
 
 const registry = new Map<string, ScopeState>();
+/** Every delivery in flight in this process, oldest first (insertion order). */
+const deliveriesInFlight = new Set<Delivery>();
 
 function readStored(staticData: Record<string, unknown>): StoredMemory | undefined {
 	const stored = staticData[STATIC_DATA_KEY] as StoredMemory | undefined;
-	if (!stored || typeof stored !== 'object' || stored.v !== 2 || typeof stored.tables !== 'object') return undefined;
+	if (!stored || typeof stored !== 'object' || stored.v !== 3 || typeof stored.tables !== 'object') return undefined;
 	return stored;
+}
+
+function rememberRevision(state: ScopeState, rev: string): void {
+	state.knownRevisions.push(rev);
+	if (state.knownRevisions.length > KNOWN_REVISIONS) state.knownRevisions.shift();
+}
+
+function isSaveDue(state: ScopeState, now: number): boolean {
+	if (now - state.lastSaveAt < SAVE_INTERVAL_MS) return false;
+	if (state.unsaved) return true;
+	// Stored entries younger than SETTLE_MS are not trusted after a restart; one more save,
+	// once they are old enough, makes them count.
+	return state.lastSaveAt < state.newestAt + SETTLE_MS && now >= state.newestAt + SETTLE_MS;
+}
+
+/** Writes the scope's snapshot into static data when a save is due; n8n then saves it. */
+function saveIfDue(state: ScopeState, staticData: Record<string, unknown> | undefined, now: number, newRevision: () => string): boolean {
+	if (!staticData || !isSaveDue(state, now)) return false;
+	const rev = newRevision();
+	const tables: Record<string, TableSnapshot> = {};
+	for (const [name, table] of state.tables) tables[name] = table.toSnapshot();
+	staticData[STATIC_DATA_KEY] = { v: 3, rev, by: processId, savedAt: now, tables } satisfies StoredMemory;
+	rememberRevision(state, rev);
+	state.lastSaveAt = now;
+	state.unsaved = false;
+	return true;
+}
+
+/** Is n8n keeping up? When not, new deliveries are refused (503) so the provider retries later. */
+export function isOverloaded(now: number): boolean {
+	for (const delivery of deliveriesInFlight) {
+		if (delivery.acceptedAt >= now - STALE_IN_FLIGHT_MS) break;
+		deliveriesInFlight.delete(delivery); // its answer was lost somewhere; stop counting it
+	}
+	if (deliveriesInFlight.size >= MAX_DELIVERIES_IN_FLIGHT) return true;
+	const oldest = deliveriesInFlight.values().next().value as Delivery | undefined;
+	return oldest !== undefined && oldest.acceptedAt < now - MAX_IN_FLIGHT_WAIT_MS;
+}
+
+export function deliveriesInFlightCount(): number {
+	return deliveriesInFlight.size;
 }
 
 export interface OpenMemoryOptions<L extends MemoryLayout> {
@@ -173,8 +283,54 @@ export interface OpenMemoryOptions<L extends MemoryLayout> {
 	newRevision: () => string;
 }
 
+type UndoStep = () => void;
+
+/**
+ * An accepted delivery waiting for n8n to answer it. `confirm` once the run exists (its
+ * entries stay, and the memory is saved if due), `release` when it could not start (its
+ * entries are undone, so the provider's retry runs). Either settles any twin waiting on it.
+ */
+export class Delivery {
+	private resolveSettled!: () => void;
+	readonly settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
+	private open = true;
+
+	constructor(
+		readonly acceptedAt: number,
+		private readonly state: ScopeState,
+		private readonly claims: string[],
+		private readonly undoSteps: UndoStep[],
+		private readonly staticData: Record<string, unknown> | undefined,
+		private readonly newRevision: () => string,
+	) {
+		for (const claim of claims) state.inFlight.set(claim, this);
+		deliveriesInFlight.add(this);
+	}
+
+	confirm(now: number): void {
+		if (!this.close()) return;
+		saveIfDue(this.state, this.staticData, now, this.newRevision);
+	}
+
+	release(): void {
+		if (!this.close()) return;
+		for (const step of [...this.undoSteps].reverse()) step();
+		this.state.unsaved = true;
+	}
+
+	private close(): boolean {
+		if (!this.open) return false;
+		this.open = false;
+		for (const claim of this.claims) if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
+		deliveriesInFlight.delete(this);
+		this.resolveSettled();
+		return true;
+	}
+}
+
 export class NodeMemory<L extends MemoryLayout> {
-	private dirty = false;
+	private undoSteps: UndoStep[] = [];
+	private claims: string[] = [];
 
 	constructor(
 		private readonly state: ScopeState,
@@ -185,23 +341,41 @@ export class NodeMemory<L extends MemoryLayout> {
 		return this.state.tables.get(name) as BoundedMemory<V>;
 	}
 
-	/** Records under `key` in `table`, and marks the memory for saving. */
+	/** Records under `key` in `table`; undone if the delivery is released. */
 	remember<V>(name: keyof L & string, key: string, value: V): void {
-		this.table<V>(name).remember(key, value, this.options.now);
-		this.dirty = true;
+		const table = this.table<V>(name);
+		const { digest, previous, written } = table.remember(key, value, this.options.now);
+		this.undoSteps.push(() => table.undo(digest, written, previous));
+		this.state.unsaved = true;
+		this.state.newestAt = Math.max(this.state.newestAt, this.options.now);
 	}
 
-	/** Writes a snapshot into static data when anything was remembered (n8n then saves it). */
-	commit(): boolean {
-		if (!this.dirty || !this.options.staticData) return false;
-		const rev = this.options.newRevision();
-		const tables: Record<string, TableSnapshot> = {};
-		for (const [name, table] of this.state.tables) tables[name] = table.toSnapshot();
-		this.options.staticData[STATIC_DATA_KEY] = { v: 2, rev, tables } satisfies StoredMemory;
-		this.state.knownRevisions.push(rev);
-		if (this.state.knownRevisions.length > KNOWN_REVISIONS) this.state.knownRevisions.shift();
-		this.dirty = false;
-		return true;
+	/** Remembers `key` as this delivery's id: a twin arriving before n8n answered waits for it. */
+	claim(name: keyof L & string, key: string): void {
+		this.remember(name, key, true);
+		this.claims.push(`${name}\t${memoryKey(key)}`);
+	}
+
+	/** The delivery that claimed `key` and is still waiting for its run, if any. */
+	inFlight(name: keyof L & string, key: string): Promise<void> | undefined {
+		return this.state.inFlight.get(`${name}\t${memoryKey(key)}`)?.settled;
+	}
+
+	/** Nothing is accepted: undo what this request remembered. */
+	rollBack(): void {
+		for (const step of this.undoSteps.reverse()) step();
+		this.undoSteps = [];
+		this.claims = [];
+	}
+
+	/** The request ends without a run: save into static data if due (n8n saves after it). */
+	close(): boolean {
+		return saveIfDue(this.state, this.options.staticData, this.options.now, this.options.newRevision);
+	}
+
+	/** The request is accepted: its entries stay in flight until n8n answers it. */
+	hold(): Delivery {
+		return new Delivery(this.options.now, this.state, this.claims, this.undoSteps, this.options.staticData, this.options.newRevision);
 	}
 }
 
@@ -214,7 +388,7 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 	if (state) {
 		registry.delete(options.scope);
 	} else {
-		state = { tables: new Map(), knownRevisions: [] };
+		state = { tables: new Map(), knownRevisions: [], lastSaveAt: -Infinity, unsaved: false, newestAt: -Infinity, inFlight: new Map() };
 	}
 	registry.set(options.scope, state); // most recently used last
 	if (registry.size > MAX_SCOPES) registry.delete(registry.keys().next().value as string);
@@ -227,16 +401,19 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 
 	const stored = options.staticData ? readStored(options.staticData) : undefined;
 	if (stored && !state.knownRevisions.includes(stored.rev)) {
+		// Another process's entries count once their runs had time to finish (see the top).
+		const trustedUntil = stored.by === processId ? Infinity : stored.savedAt - SETTLE_MS;
 		for (const [name, snapshot] of Object.entries(stored.tables)) {
-			if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, options.now);
+			if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, options.now, trustedUntil);
 		}
-		state.knownRevisions.push(stored.rev);
-		if (state.knownRevisions.length > KNOWN_REVISIONS) state.knownRevisions.shift();
+		rememberRevision(state, stored.rev);
 	}
 	return new NodeMemory(state, options);
 }
 
-/** Forgets every scope of this process, as a restart would (tests use it). */
+/** Forgets every scope of this process and takes a new process id, as a restart would (tests). */
 export function forgetProcessMemory(): void {
 	registry.clear();
+	deliveriesInFlight.clear();
+	processId = randomUUID();
 }

@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { type AddressRange, displayAddress, isAddressAllowed } from './allowlist';
 import { isTokenValid } from './auth-token';
-import { type MemoryLayout, type NodeMemory, openMemory } from './dedupe';
+import { type Delivery, type MemoryLayout, type NodeMemory, isOverloaded, openMemory } from './dedupe';
 
 /** What the pipeline needs to know about one HTTP request. */
 export interface IncomingRequest {
@@ -38,14 +38,21 @@ export type IgnoreReason =
 
 export type Selection<Candidate> = { wanted: Candidate[] } | { ignored: IgnoreReason; detail?: string };
 
-export type Emission = { items: IDataObject[] } | { ignored: IgnoreReason; detail?: string };
+export type Emission =
+	| { items: IDataObject[] }
+	| { ignored: IgnoreReason; detail?: string }
+	/** The same delivery was accepted a moment ago and n8n has not answered it yet. */
+	| { inFlight: Promise<void> };
 
 /** A provider's half of the pipeline. */
 export interface Receiver<Event, Candidate, Layout extends MemoryLayout> {
 	parse(body: unknown): ParseResult<Event>;
 	/** What the user asked for (event type, status, environment, site); no memory needed. */
 	select(event: Event): Selection<Candidate>;
-	/** Dedupe and emit, reading and recording in memory. Must not await. */
+	/**
+	 * Dedupe and emit, reading and recording in memory; `claim` the delivery's own id so a twin
+	 * can wait for it. Must not await.
+	 */
 	emit(event: Event, wanted: Candidate[], memory: NodeMemory<Layout>, now: number): Emission;
 	memoryLayout: Layout;
 }
@@ -59,7 +66,15 @@ export interface MemoryPlace {
 export type Verdict =
 	| { outcome: 'refused'; status: 400 | 401 | 403; body: IDataObject }
 	| { outcome: 'ignored'; status: 200; body: IDataObject }
-	| { outcome: 'accepted'; status: 200; items: IDataObject[] };
+	/** n8n is behind: the provider should retry later. */
+	| { outcome: 'busy'; status: 503; retryAfterSeconds: number; body: IDataObject }
+	/** Decide again once the twin delivery in flight has its answer. */
+	| { outcome: 'in-flight'; settled: Promise<void> }
+	/** Answer 200 once n8n has started the run (`delivery.confirm`), or undo (`release`). */
+	| { outcome: 'accepted'; status: 200; items: IDataObject[]; delivery: Delivery };
+
+/** Both providers retry on 5xx; a short wait is enough for n8n to catch up. */
+const RETRY_AFTER_SECONDS = 10;
 
 function refuse(status: 400 | 401 | 403, body: IDataObject): Verdict {
 	return { outcome: 'refused', status, body };
@@ -106,13 +121,32 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 	const parsed = receiver.parse(request.body);
 	if (!parsed.ok) return refuse(400, { error: 'invalid body', field: parsed.field, problem: parsed.problem });
 
-	const selection = receiver.select(parsed.event);
-	if ('ignored' in selection) return ignore(selection.ignored, selection.detail);
-
-	// Opened only now: refused and filtered requests never touch memory or static data.
+	// Opened only now: refused requests never touch memory; filtered ones only to save it when due.
 	const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });
+	const selection = receiver.select(parsed.event);
+	if ('ignored' in selection) {
+		memory.close();
+		return ignore(selection.ignored, selection.detail);
+	}
+
 	const emission = receiver.emit(parsed.event, selection.wanted, memory, now);
-	memory.commit();
-	if ('ignored' in emission) return ignore(emission.ignored, emission.detail);
-	return { outcome: 'accepted', status: 200, items: emission.items };
+	if ('inFlight' in emission) {
+		memory.rollBack();
+		return { outcome: 'in-flight', settled: emission.inFlight };
+	}
+	if ('ignored' in emission) {
+		memory.close();
+		return ignore(emission.ignored, emission.detail);
+	}
+	if (isOverloaded(now)) {
+		memory.rollBack();
+		memory.close();
+		return {
+			outcome: 'busy',
+			status: 503,
+			retryAfterSeconds: RETRY_AFTER_SECONDS,
+			body: { error: 'busy', detail: 'n8n is not keeping up with deliveries; retry later' },
+		};
+	}
+	return { outcome: 'accepted', status: 200, items: emission.items, delivery: memory.hold() };
 }

@@ -3,8 +3,17 @@
  * resolved it, and turn a verdict into n8n's answer. Shared by both trigger nodes.
  */
 import { randomUUID } from 'crypto';
-import { NodeOperationError, type IDataObject, type IHookFunctions, type IWebhookFunctions, type IWebhookResponseData } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHookFunctions,
+	type INodeExecutionData,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
 
+import type { Delivery } from './dedupe';
 import type { MemoryPlace, IncomingRequest, Verdict } from './receive';
 
 /**
@@ -50,26 +59,89 @@ export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	};
 }
 
-function answerJson(context: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+function answerJson(context: IWebhookFunctions, status: number, body: IDataObject, headers: Record<string, string> = {}): IWebhookResponseData {
 	const response = context.getResponseObject();
+	for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 	response.status(status).json(body);
 	return { noWebhookResponse: true };
 }
 
+/** The parts of n8n's (Express) response that tell when and how a request was answered. */
+interface AnsweredResponse {
+	statusCode: number;
+	end: (...args: unknown[]) => unknown;
+	once(event: 'close', listener: () => void): unknown;
+}
+
 /**
- * Accepted: answer 200 ourselves, then hand n8n the items to start an execution.
- * Answering ourselves (rather than leaving it to the `onReceived` response mode) matters on
- * n8n 2.x: there n8n answers only after WorkflowRunner.run(), which resets the static-data
- * change flag, so the dedupe memory of accepted events would never be saved. With
- * `noWebhookResponse`, n8n saves static data as soon as we return, then starts the run.
- * It also keeps ARRIVE's two-second deadline independent of how busy n8n's queue is.
+ * Settles an accepted delivery when n8n answers its request: confirmed on a 200 (which only
+ * our own run sends, see answerFromRun), released on anything else or when the client goes
+ * away unanswered. `end` is wrapped rather than listened to because n8n saves static data
+ * right after calling it (webhook-helpers.ts `setupResponseNodePromise`, on 1.x and 2.x):
+ * the memory written in `confirm` is saved by that same request. Waiting for 'finish' would
+ * be too late, and on n8n 2.x the write made inside `webhook()` is not saved at all
+ * (WorkflowRunner.run() resets the static-data change flag before n8n answers).
  */
-export function answerWebhook(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
-	if (verdict.outcome === 'accepted') {
-		answerJson(context, 200, { status: 'accepted', items: verdict.items.length });
-		return { workflowData: [context.helpers.returnJsonArray(verdict.items)], noWebhookResponse: true };
+function settleWhenAnswered(response: AnsweredResponse, delivery: Delivery): void {
+	const end = response.end;
+	let answered = false;
+	response.end = function endAndSettle(this: unknown, ...args: unknown[]) {
+		if (!answered) {
+			answered = true;
+			if (response.statusCode === 200) delivery.confirm(Date.now());
+			else delivery.release();
+		}
+		return end.apply(this, args);
+	};
+	response.once('close', () => {
+		if (answered) return;
+		answered = true;
+		delivery.release();
+	});
+}
+
+/** A twin delivery in flight is waited for at most this many times before answering 503. */
+const MAX_TWIN_WAITS = 3;
+
+/**
+ * Runs `decide` (the pipeline) and answers its verdict. Refusals, drops and 503 are written
+ * here and start nothing. An accepted delivery is handed to n8n with the items and answered
+ * from inside its run (responseMode 'responseNode' + the node's execute()), so a 200 means
+ * that the run exists; until then its twin deliveries wait rather than being dropped.
+ */
+export async function answerWebhook(context: IWebhookFunctions, decide: () => Verdict): Promise<IWebhookResponseData> {
+	let verdict = decide();
+	for (let waits = 0; verdict.outcome === 'in-flight' && waits < MAX_TWIN_WAITS; waits++) {
+		await verdict.settled;
+		verdict = decide();
 	}
-	return answerJson(context, verdict.status, verdict.body);
+	switch (verdict.outcome) {
+		case 'accepted':
+			settleWhenAnswered(context.getResponseObject() as unknown as AnsweredResponse, verdict.delivery);
+			return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
+		case 'in-flight':
+			return answerJson(context, 503, { error: 'busy', detail: 'the same delivery is still being started' }, { 'Retry-After': '10' });
+		case 'busy':
+			return answerJson(context, verdict.status, verdict.body, { 'Retry-After': String(verdict.retryAfterSeconds) });
+		default:
+			return answerJson(context, verdict.status, verdict.body);
+	}
+}
+
+/**
+ * The node's execute(): n8n runs it first in every run the node started (before its
+ * pass-through of webhook data; workflow-execute.ts runNode). It answers the waiting request
+ * with 200 through n8n's responseNode path, which works in queue mode too (the worker relays
+ * it), then passes the items on unchanged. A Buffer body is written by n8n as is.
+ */
+export async function answerFromRun(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = context.getInputData();
+	await context.sendResponse({
+		body: Buffer.from(JSON.stringify({ status: 'accepted', items: items.length })),
+		headers: { 'content-type': 'application/json; charset=utf-8' },
+		statusCode: 200,
+	});
+	return [items];
 }
 
 /** A setting that cannot work (e.g. an allowlist entry that is no address): fail closed, loudly. */

@@ -1,7 +1,11 @@
 /**
  * Runs a trigger node's `webhook()` inside n8n-core's real WebhookContext, on a real
  * n8n-workflow `Workflow`: parameter defaults, expression-free parameter reads, credential
- * resolution rules and static-data change tracking are n8n's own.
+ * resolution rules and static-data change tracking are n8n's own. When the node hands n8n
+ * items, the harness does what n8n 2.41 does next (webhook-helpers.ts, workflow-runner.ts):
+ * a second Workflow is built over the same static data (which resets its change flag), the
+ * node's execute() runs in n8n-core's real ExecuteContext, and what it passes to
+ * sendResponse is written to the response, after which static data is saved if changed.
  *
  * What is still a stand-in (n8n's server owns them and they cannot be built without it):
  * - the HTTP request/response (Express objects): plain objects with the fields n8n fills;
@@ -10,10 +14,13 @@
  *   every request gets a fresh Workflow built from the last saved copy, and the copy is
  *   replaced only when the node changed static data (`__dataChanged`), after production calls.
  */
-import { WebhookContext } from 'n8n-core';
+import { EventEmitter } from 'events';
+
+import { ExecuteContext, WebhookContext } from 'n8n-core';
 import {
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
+	type IExecuteResponsePromiseData,
 	type INode,
 	type INodeExecutionData,
 	type INodeType,
@@ -22,6 +29,7 @@ import {
 	type IWorkflowExecuteAdditionalData,
 	type WorkflowExecuteMode,
 	Workflow,
+	createRunExecutionData,
 } from 'n8n-workflow';
 
 export interface FakeRequest {
@@ -35,13 +43,29 @@ export interface FakeRequest {
 }
 
 export interface WebhookAnswer {
-	/** HTTP status the node wrote itself; 0 when it left the answer to n8n. */
+	/** HTTP status of the answer; 0 when the request was left unanswered. */
 	status: number;
-	/** JSON the node wrote itself. */
+	/** The answer's JSON body. */
 	body: IDataObject | undefined;
-	/** Items that would start an execution; [] when none would. */
+	headers: Record<string, string>;
+	/** Items the node handed n8n to start an execution; [] when none. */
 	items: IDataObject[];
 	startsExecution: boolean;
+}
+
+/** What happens to an accepted delivery after webhook() handed n8n its items. */
+export type RunOutcome =
+	/** The run starts: the node's execute() answers. */
+	| 'runs'
+	/** n8n could not create or start the run and answers 500 (e.g. a database error). */
+	| 'fails'
+	/** The client gave up before anything was answered. */
+	| 'client-gone';
+
+/** A request whose webhook() has returned; `finish` decides what n8n does next. */
+export interface StartedCall {
+	startsExecution: boolean;
+	finish(outcome?: RunOutcome): Promise<WebhookAnswer>;
 }
 
 export class SavedWorkflow {
@@ -80,21 +104,123 @@ export class SavedWorkflow {
 		};
 	}
 
-	/** One HTTP request, as n8n handles it: fresh Workflow, real WebhookContext, save after. */
-	async call(request: FakeRequest, mode: WorkflowExecuteMode = 'webhook'): Promise<WebhookAnswer> {
-		const workflow = new Workflow({
+	/** One HTTP request, as n8n handles it, with the run (if any) going as `outcome` says. */
+	async call(request: FakeRequest, mode: WorkflowExecuteMode = 'webhook', outcome: RunOutcome = 'runs'): Promise<WebhookAnswer> {
+		return await (await this.start(request, mode)).finish(outcome);
+	}
+
+	/** Runs webhook() (fresh Workflow, real WebhookContext) and returns before any run. */
+	async start(request: FakeRequest, mode: WorkflowExecuteMode = 'webhook'): Promise<StartedCall> {
+		const rawStaticData = structuredClone(this.staticData);
+		const workflow = this.workflow(rawStaticData);
+		const node = workflow.getNode('Trigger') as INode;
+		const response = new FakeResponse();
+		const additionalData = this.additionalData(request, response);
+		const webhookData = {
+			httpMethod: 'POST',
+			node: node.name,
+			path: 'test',
+			webhookDescription: { name: 'default', httpMethod: 'POST', path: 'test' },
+			workflowId: this.workflowId,
+			isTest: mode === 'manual',
+		} as unknown as IWebhookData;
+
+		const context = new WebhookContext(workflow, node, additionalData, mode, webhookData, [], null);
+		const result = await this.nodeType.webhook!.call(context);
+		const items = (result.workflowData?.[0] ?? []) as INodeExecutionData[];
+		const startsExecution = result.workflowData !== undefined && items.length > 0;
+
+		// n8n saves static data after production requests when the node changed it.
+		const saveIfChanged = () => {
+			if (mode === 'manual' || (workflow.staticData as IDataObject).__dataChanged !== true) return;
+			// The database keeps JSON, so a JSON round trip is what the next request sees.
+			const { __dataChanged: _changed, ...rest } = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			this.staticData = rest;
+			this.saves++;
+		};
+		const answer = (): WebhookAnswer => ({
+			status: response.ended ? response.statusCode : 0,
+			body: response.body,
+			headers: response.headers,
+			items: items.map((item) => item.json),
+			startsExecution,
+		});
+
+		if (result.noWebhookResponse || !startsExecution) {
+			// The node answered itself (n8n's responseCallback with noWebhookResponse saves first).
+			saveIfChanged();
+			return { startsExecution, finish: async () => answer() };
+		}
+
+		return {
+			startsExecution,
+			finish: async (outcome: RunOutcome = 'runs') => {
+				// WorkflowRunner.run() builds another Workflow over the same static data object
+				// (establishContextForPersistence), which resets its change flag.
+				this.workflow(rawStaticData);
+				if (outcome === 'client-gone') {
+					response.emit('close');
+					return answer();
+				}
+				if (outcome === 'fails') {
+					response.status(500).json({ message: 'There was a problem executing the workflow' });
+					return answer(); // responseCallback(error): n8n does not save static data
+				}
+				const sent = await this.runExecute(items, mode, additionalData);
+				if (!sent) throw new Error('the run ended without answering the request');
+				// setupResponseNodePromise, Buffer body: status, headers, end, then save.
+				if (sent.statusCode) response.status(sent.statusCode as number);
+				for (const [name, value] of Object.entries(sent.headers ?? {})) response.setHeader(name, String(value));
+				response.end(sent.body as Buffer);
+				saveIfChanged();
+				return answer();
+			},
+		};
+	}
+
+	/** The node's execute() in n8n-core's ExecuteContext, as the first node of the run. */
+	private async runExecute(
+		items: INodeExecutionData[],
+		mode: WorkflowExecuteMode,
+		baseData: IWorkflowExecuteAdditionalData,
+	): Promise<IExecuteResponsePromiseData | undefined> {
+		let sent: IExecuteResponsePromiseData | undefined;
+		const additionalData = {
+			...baseData,
+			hooks: {
+				runHook: async (name: string, args: unknown[]) => {
+					if (name === 'sendResponse') sent = args[0] as IExecuteResponsePromiseData;
+				},
+			},
+		} as unknown as IWorkflowExecuteAdditionalData;
+		const workflow = this.workflow(structuredClone(this.staticData));
+		const node = workflow.getNode('Trigger') as INode;
+		const inputData = { main: [items] };
+		const executeData = { node, data: inputData, source: null };
+		const context = new ExecuteContext(workflow, node, additionalData, mode, createRunExecutionData(), 0, items, inputData, executeData, []);
+		const output = (await this.nodeType.execute!.call(context)) as INodeExecutionData[][];
+		this.lastRunOutput = output[0].map((item) => item.json);
+		return sent;
+	}
+
+	/** What the node's execute() passed on in the last run. */
+	lastRunOutput: IDataObject[] = [];
+
+	private workflow(staticData: IDataObject): Workflow {
+		return new Workflow({
 			id: this.workflowId,
 			name: 'test',
 			nodes: [this.node()],
 			connections: {},
 			active: true,
 			nodeTypes: this.nodeTypes(),
-			staticData: structuredClone(this.staticData),
+			staticData,
 		});
-		const node = workflow.getNode('Trigger') as INode;
-		const response = new FakeResponse();
+	}
+
+	private additionalData(request: FakeRequest, response: FakeResponse): IWorkflowExecuteAdditionalData {
 		const credentials = this.credentials;
-		const additionalData = {
+		return {
 			httpRequest: {
 				method: 'POST',
 				headers: lowercaseKeys(request.headers ?? {}),
@@ -124,44 +250,34 @@ export class SavedWorkflow {
 			formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
 			variables: {},
 		} as unknown as IWorkflowExecuteAdditionalData;
-		const webhookData = {
-			httpMethod: 'POST',
-			node: node.name,
-			path: 'test',
-			webhookDescription: { name: 'default', httpMethod: 'POST', path: 'test' },
-			workflowId: this.workflowId,
-			isTest: mode === 'manual',
-		} as unknown as IWebhookData;
-
-		const context = new WebhookContext(workflow, node, additionalData, mode, webhookData, [], null);
-		const result = await this.nodeType.webhook!.call(context);
-
-		// n8n saves static data after production requests when the node changed it.
-		if (mode !== 'manual' && (workflow.staticData as IDataObject).__dataChanged === true) {
-			// The database keeps JSON, so a JSON round trip is what the next request sees.
-			const { __dataChanged: _changed, ...rest } = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
-			this.staticData = rest;
-			this.saves++;
-		}
-
-		// n8n starts an execution whenever workflowData is returned, answered or not.
-		const items = (result.workflowData?.[0] ?? []).map((item: INodeExecutionData) => item.json);
-		const startsExecution = result.workflowData !== undefined && items.length > 0;
-		// The nodes answer every request themselves (see webhook-io.ts): one that left the answer
-		// to n8n would reintroduce the n8n 2.x static-data loss, so it shows here as status 0.
-		return { status: result.noWebhookResponse ? (response.statusCode ?? 0) : 0, body: response.body, items, startsExecution };
 	}
 }
 
-class FakeResponse {
-	statusCode?: number;
+/** Express's response as far as the nodes and n8n's answering code use it. */
+class FakeResponse extends EventEmitter {
+	statusCode = 200;
 	body?: IDataObject;
+	headers: Record<string, string> = {};
+	ended = false;
 	status(code: number) {
 		this.statusCode = code;
 		return this;
 	}
+	setHeader(name: string, value: string) {
+		this.headers[name.toLowerCase()] = value;
+		return this;
+	}
 	json(body: IDataObject) {
-		this.body = body;
+		this.setHeader('content-type', 'application/json; charset=utf-8');
+		this.end(Buffer.from(JSON.stringify(body)));
+		return this;
+	}
+	end(chunk?: Buffer | string) {
+		if (this.ended) return this;
+		this.ended = true;
+		if (chunk !== undefined) this.body = JSON.parse(chunk.toString()) as IDataObject;
+		this.emit('finish');
+		this.emit('close');
 		return this;
 	}
 }

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/dedupe';
 import { loadFixture } from '../helpers/fixtures';
 import { SavedWorkflow } from '../helpers/webhook-harness';
 
@@ -168,14 +168,40 @@ describe('ARRIVE Trigger through webhook()', () => {
 			expect(emitted.map((item) => item?.isNewAckToken)).toEqual([false, true, false, false, true, false, false]);
 		});
 
-		test('the default mode survives a restart in the middle', async () => {
+		test('the default mode survives a restart in the middle, once the memory was saved settled', async () => {
+			let now = Date.parse('2026-11-25T10:00:00Z');
+			jest.spyOn(Date, 'now').mockImplementation(() => now);
+			try {
+				const workflow = arriveWorkflow();
+				const [inTransit, approaching, approachingAgain, approachingThird] = script();
+				await workflow.call(fromArrive(inTransit));
+				expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
+				now += SETTLE_MS + 1000;
+				expect((await workflow.call(fromArrive(approachingAgain))).body).toMatchObject({ reason: 'no-change' });
+				forgetProcessMemory();
+				const answer = await workflow.call(fromArrive(approachingThird));
+				expect(answer).toMatchObject({ startsExecution: false, body: { reason: 'no-change' } });
+			} finally {
+				jest.restoreAllMocks();
+			}
+		});
+
+		test('a restart right after an approach fires it again on the next call (at-least-once)', async () => {
 			const workflow = arriveWorkflow();
 			const [inTransit, approaching, approachingAgain] = script();
 			await workflow.call(fromArrive(inTransit));
 			expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
-			forgetProcessMemory();
-			const answer = await workflow.call(fromArrive(approachingAgain));
-			expect(answer).toMatchObject({ startsExecution: false, body: { reason: 'no-change' } });
+			forgetProcessMemory(); // its run may have been cut short
+			expect((await workflow.call(fromArrive(approachingAgain))).items.map((item) => item.status)).toEqual(['approaching']);
+		});
+
+		test('an approach whose run could not start fires on the next call', async () => {
+			const workflow = arriveWorkflow();
+			const [inTransit, approaching, approachingAgain] = script();
+			await workflow.call(fromArrive(inTransit));
+			expect((await workflow.call(fromArrive(approaching), 'webhook', 'fails')).status).toBe(500);
+			const next = await workflow.call(fromArrive(approachingAgain));
+			expect(next.items).toMatchObject([{ status: 'approaching', isNewAckToken: true, previousStatus: 'in-transit' }]);
 		});
 	});
 

@@ -1,7 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import {
+	MAX_DELIVERIES_IN_FLIGHT,
+	MAX_IN_FLIGHT_WAIT_MS,
+	SAVE_INTERVAL_MS,
+	SETTLE_MS,
+	forgetProcessMemory,
+} from '../../nodes/common/dedupe';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
 import { SavedWorkflow } from '../helpers/webhook-harness';
 
@@ -178,17 +184,6 @@ describe('Captain.AI Trigger through webhook()', () => {
 			expect(answer).toMatchObject({ status: 200, body: { reason: 'duplicate' }, startsExecution: false });
 		});
 
-		test('dedupe survives a restart through static data', async () => {
-			const workflow = captainWorkflow();
-			const body = loadFixture('captain', 'order_status_updated');
-			await workflow.call({ body, headers: authed });
-			expect(workflow.saves).toBe(1);
-			forgetProcessMemory(); // n8n restarted: only the saved static data remains
-			const answer = await workflow.call({ body, headers: authed });
-			expect(answer).toMatchObject({ body: { reason: 'duplicate' }, startsExecution: false });
-			expect(workflow.saves).toBe(1); // a dropped duplicate writes nothing
-		});
-
 		test('two identical deliveries at the same moment give one execution', async () => {
 			const workflow = captainWorkflow();
 			const body = loadFixture('captain', 'order_status_updated');
@@ -244,5 +239,115 @@ describe('Captain.AI Trigger through webhook()', () => {
 		expect(workflow.saves).toBe(0); // n8n does not save static data for test calls
 		expect((await workflow.call({ body, headers: authed }, 'manual')).startsExecution).toBe(false);
 		expect((await workflow.call({ body, headers: authed })).startsExecution).toBe(true);
+	});
+
+	describe('a 200 means the run exists; memory across restarts (controlled clock)', () => {
+		let now = Date.parse('2026-11-25T10:00:00Z');
+		beforeEach(() => {
+			now = Date.parse('2026-11-25T10:00:00Z');
+			jest.spyOn(Date, 'now').mockImplementation(() => now);
+		});
+		afterEach(() => jest.restoreAllMocks());
+		const body = () => loadFixture('captain', 'order_status_updated');
+
+		test('the accepted answer comes from the run, and that request saves the memory (n8n 2.x resets the flag before)', async () => {
+			const workflow = captainWorkflow();
+			const answer = await workflow.call({ body: body(), headers: authed });
+			expect(answer).toMatchObject({ status: 200, body: { status: 'accepted', items: 1 }, startsExecution: true });
+			expect(answer.headers['content-type']).toMatch(/^application\/json/);
+			expect(workflow.lastRunOutput).toEqual(answer.items);
+			expect(workflow.saves).toBe(1);
+		});
+
+		test('a delivery whose run could not be started is forgotten, so the retry runs', async () => {
+			const workflow = captainWorkflow();
+			const failed = await workflow.call({ body: body(), headers: authed }, 'webhook', 'fails');
+			expect(failed.status).toBe(500);
+			const retry = await workflow.call({ body: body(), headers: authed });
+			expect(retry).toMatchObject({ status: 200, body: { status: 'accepted' } });
+		});
+
+		test('a delivery whose client went away before the run started is forgotten too', async () => {
+			const workflow = captainWorkflow();
+			const gone = await workflow.call({ body: body(), headers: authed }, 'webhook', 'client-gone');
+			expect(gone.status).toBe(0);
+			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({ status: 'accepted' });
+		});
+
+		test('a twin waits for the first delivery: duplicate once it ran, accepted when it could not start', async () => {
+			const workflow = captainWorkflow();
+			const first = await workflow.start({ body: body(), headers: authed });
+			let twinSettled = false;
+			const twin = workflow.call({ body: body(), headers: authed }).finally(() => (twinSettled = true));
+			await new Promise((resolve) => setImmediate(resolve));
+			expect(twinSettled).toBe(false); // no answer before the first delivery has one
+			await first.finish('fails');
+			expect(await twin).toMatchObject({ status: 200, body: { status: 'accepted' } });
+
+			const other = withEnvelope(body(), { event_uuid: 'twin-2' });
+			const original = await workflow.start({ body: other, headers: authed });
+			const secondTwin = workflow.call({ body: other, headers: authed });
+			await original.finish('runs');
+			expect(await secondTwin).toMatchObject({ status: 200, body: { reason: 'duplicate' }, startsExecution: false });
+		});
+
+		test('after a restart, an event whose run may have been cut short runs again (at-least-once)', async () => {
+			const workflow = captainWorkflow();
+			await workflow.call({ body: body(), headers: authed });
+			now += 1000;
+			forgetProcessMemory(); // killed a second later: its run may not have finished
+			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({ status: 'accepted' });
+		});
+
+		test(`after a restart, an event saved more than ${SETTLE_MS / 1000} s after it was accepted stays a duplicate`, async () => {
+			const workflow = captainWorkflow();
+			await workflow.call({ body: body(), headers: authed });
+			now += SETTLE_MS + 1000;
+			const redelivery = await workflow.call({ body: body(), headers: authed });
+			expect(redelivery.body).toMatchObject({ reason: 'duplicate' });
+			expect(workflow.saves).toBe(2); // the dropped redelivery carried the settling save
+			forgetProcessMemory();
+			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({ body: { reason: 'duplicate' }, startsExecution: false });
+			expect(workflow.saves).toBe(2);
+		});
+
+		test(`saves are coalesced: at most one per ${SAVE_INTERVAL_MS / 1000} s, the rest carried by a later request`, async () => {
+			const workflow = captainWorkflow();
+			for (let i = 0; i < 5; i++) await workflow.call({ body: withEnvelope(body(), { event_uuid: `burst-${i}` }), headers: authed });
+			expect(workflow.saves).toBe(1);
+			now += SAVE_INTERVAL_MS;
+			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed }); // a duplicate
+			expect(workflow.saves).toBe(2);
+			now += SETTLE_MS;
+			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed });
+			expect(workflow.saves).toBe(3); // settles the burst
+			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed });
+			expect(workflow.saves).toBe(3); // nothing left to save: a pure drop writes nothing
+			forgetProcessMemory();
+			const redeliveries = await Promise.all(
+				[0, 1, 2, 3, 4].map((i) => workflow.call({ body: withEnvelope(body(), { event_uuid: `burst-${i}` }), headers: authed })),
+			);
+			expect(redeliveries.map((answer) => answer.body?.reason)).toEqual(Array(5).fill('duplicate'));
+		});
+
+		test(`503 with Retry-After while ${MAX_DELIVERIES_IN_FLIGHT} deliveries wait for their runs, or one has waited ${MAX_IN_FLIGHT_WAIT_MS / 1000} s`, async () => {
+			const workflow = captainWorkflow();
+			const waiting = [];
+			for (let i = 0; i < MAX_DELIVERIES_IN_FLIGHT; i++) {
+				waiting.push(await workflow.start({ body: withEnvelope(body(), { event_uuid: `wait-${i}` }), headers: authed }));
+			}
+			const refused = await workflow.call({ body: withEnvelope(body(), { event_uuid: 'one-too-many' }), headers: authed });
+			expect(refused).toMatchObject({ status: 503, body: { error: 'busy' }, startsExecution: false });
+			expect(refused.headers['retry-after']).toBe('10');
+			// a duplicate costs nothing and is still answered 200
+			await waiting[0].finish();
+			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'wait-0' }), headers: authed })).body).toMatchObject({ reason: 'duplicate' });
+			for (const call of waiting.slice(1, 10)) await call.finish();
+			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'one-too-many' }), headers: authed })).body).toMatchObject({ status: 'accepted' });
+			now += MAX_IN_FLIGHT_WAIT_MS + 1;
+			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'late' }), headers: authed })).status).toBe(503);
+			for (const call of waiting.slice(10)) await call.finish();
+			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'late' }), headers: authed })).body).toMatchObject({ status: 'accepted' });
+		});
 	});
 });

@@ -1,4 +1,4 @@
-import { BoundedMemory, forgetProcessMemory, memoryKey, openMemory } from '../../nodes/common/dedupe';
+import { BoundedMemory, SAVE_INTERVAL_MS, SETTLE_MS, forgetProcessMemory, memoryKey, openMemory } from '../../nodes/common/dedupe';
 
 const HOUR = 3_600_000;
 
@@ -69,7 +69,7 @@ describe('BoundedMemory', () => {
 		const memory = new BoundedMemory({ maxEntries: 3, maxAgeMs: HOUR });
 		memory.remember('b3df4834-328b-4d54-a871-91b17aa52ca4', true, 0);
 		expect(memory.toSnapshot()).toBe(`${memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4')}\t0`);
-		expect(memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4')).toMatch(/^[\w-]{16}$/);
+		expect(memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4')).toMatch(/^[\w-]{14}$/);
 	});
 });
 
@@ -89,36 +89,93 @@ describe('openMemory (process registry + static data)', () => {
 		expect(second.table('seen').has('evt-1', 0)).toBe(true);
 	});
 
-	test('commit writes a snapshot only when something was remembered', () => {
+	test('close writes a snapshot only when something changed, stamped with this process and the time', () => {
 		const staticData: Record<string, unknown> = {};
 		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
-		expect(memory.commit()).toBe(false);
+		expect(memory.close()).toBe(false);
 		expect(staticData).toEqual({});
 		memory.remember('seen', 'evt-1', true);
-		expect(memory.commit()).toBe(true);
-		expect(staticData.captainArriveMemory).toMatchObject({ v: 2, tables: { seen: `${memoryKey('evt-1')}\t0` } });
+		expect(memory.close()).toBe(true);
+		expect(staticData.captainArriveMemory).toMatchObject({ v: 3, savedAt: 0, tables: { seen: `${memoryKey('evt-1')}\t0` } });
 	});
 
-	test('a restart hydrates from static data', () => {
+	test('entries are compact: an id is 22 bytes, an id with a millisecond time 32', () => {
+		const memory = new BoundedMemory<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		const now = Date.parse('2026-11-25T10:00:00.123Z');
+		memory.remember('b3df4834-328b-4d54-a871-91b17aa52ca4', true, now);
+		memory.remember('order-status:6992dc85d681', now, now);
+		const lines = memory.toSnapshot().split('\n');
+		expect(lines.map((line) => line.length + 1)).toEqual([22, 32]);
+		const copy = new BoundedMemory<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		copy.merge(memory.toSnapshot(), now);
+		expect(copy.recall('order-status:6992dc85d681', now)).toBe(now);
+	});
+
+	test('a restart trusts only entries that were SETTLE_MS old when saved', () => {
 		const staticData: Record<string, unknown> = {};
 		const before = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
-		before.remember('seen', 'evt-1', true);
-		before.commit();
+		before.remember('seen', 'settled', true);
+		expect(before.close()).toBe(true);
+		const later = openMemory({ scope: 's', layout, staticData, now: SETTLE_MS, newRevision });
+		later.remember('seen', 'recent', true);
+		expect(later.close()).toBe(true);
 		const saved = JSON.parse(JSON.stringify(staticData));
 		forgetProcessMemory();
-		const after = openMemory({ scope: 's', layout, staticData: saved, now: 1, newRevision });
-		expect(after.table('seen').has('evt-1', 1)).toBe(true);
+		const after = openMemory({ scope: 's', layout, staticData: saved, now: SETTLE_MS + 1, newRevision });
+		expect(after.table('seen').has('settled', SETTLE_MS + 1)).toBe(true);
+		expect(after.table('seen').has('recent', SETTLE_MS + 1)).toBe(false);
 	});
 
-	test("another process's snapshot is merged in; our own is not re-read", () => {
+	test('no save before SAVE_INTERVAL_MS; then one more save settles the newest entries, then none', () => {
+		const staticData: Record<string, unknown> = {};
+		const open = (now: number) => openMemory({ scope: 's', layout, staticData, now, newRevision });
+		const first = open(0);
+		first.remember('seen', 'a', true);
+		expect(first.close()).toBe(true);
+		const second = open(1000);
+		second.remember('seen', 'b', true);
+		expect(second.close()).toBe(false);
+		expect(open(SAVE_INTERVAL_MS - 1).close()).toBe(false);
+		expect(open(SAVE_INTERVAL_MS).close()).toBe(true); // carries 'b'
+		expect(open(SAVE_INTERVAL_MS + 5000).close()).toBe(false); // 'b' not yet settled, but nothing new
+		expect(open(1000 + SETTLE_MS).close()).toBe(true); // the settling save
+		expect(open(1000 + SETTLE_MS + 60_000).close()).toBe(false);
+	});
+
+	test("another process's snapshot is merged in (its settled part); our own is not re-read", () => {
 		const ours: Record<string, unknown> = {};
 		const memory = openMemory({ scope: 's', layout, staticData: ours, now: 0, newRevision });
 		memory.remember('seen', 'mine', true);
-		memory.commit();
-		const theirs = { captainArriveMemory: { v: 2, rev: 'other-process', tables: { seen: `${memoryKey('theirs')}\t0` } } };
-		const next = openMemory({ scope: 's', layout, staticData: theirs, now: 1, newRevision });
-		expect(next.table('seen').has('theirs', 1)).toBe(true);
-		expect(next.table('seen').has('mine', 1)).toBe(true);
+		memory.close();
+		const tables = { seen: `${memoryKey('old')}\t0\n${memoryKey('fresh')}\t${(SETTLE_MS / 1000).toString(36)}` };
+		const theirs = { captainArriveMemory: { v: 3, rev: 'other-process', by: 'another', savedAt: SETTLE_MS, tables } };
+		const next = openMemory({ scope: 's', layout, staticData: theirs, now: SETTLE_MS, newRevision });
+		expect(['mine', 'old', 'fresh'].map((key) => next.table('seen').has(key, SETTLE_MS))).toEqual([true, true, false]);
+	});
+
+	test('a held delivery keeps its entries on confirm and undoes them on release, unless changed since', () => {
+		const staticData: Record<string, unknown> = {};
+		const open = () => openMemory({ scope: 's', layout: { seen: layout.seen, state: layout.seen }, staticData, now: 0, newRevision });
+		const setUp = open();
+		setUp.remember('state', 'trip', 'in-transit');
+		setUp.close();
+		const accepted = open();
+		accepted.remember('state', 'trip', 'arrived');
+		accepted.claim('seen', 'call-1');
+		const delivery = accepted.hold();
+		expect(open().inFlight('seen', 'call-1')).toBe(delivery.settled);
+		delivery.release();
+		const after = open();
+		expect(after.inFlight('seen', 'call-1')).toBeUndefined();
+		expect(after.table('seen').has('call-1', 0)).toBe(false);
+		expect(after.table('state').recall('trip', 0)).toBe('in-transit');
+
+		const second = open();
+		second.remember('state', 'trip', 'approaching');
+		const held = second.hold();
+		open().remember('state', 'trip', 'arrived'); // a later call changed the trip meanwhile
+		held.release();
+		expect(open().table('state').recall('trip', 0)).toBe('arrived');
 	});
 
 	test('scopes are separate', () => {
@@ -134,8 +191,12 @@ describe('openMemory (process registry + static data)', () => {
 		expect(smaller.table('seen').size).toBe(10);
 	});
 
-	test('ignores static data in an unknown shape', () => {
+	test('ignores static data in an unknown shape, and starts empty', () => {
 		const staticData = { captainArriveMemory: { v: 99, junk: true } };
-		expect(() => openMemory({ scope: 's', layout, staticData, now: 0, newRevision })).not.toThrow();
+		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
+		expect(memory.table('seen').size).toBe(0);
+		memory.remember('seen', 'evt', true);
+		expect(memory.close()).toBe(true);
+		expect(staticData.captainArriveMemory).toMatchObject({ v: 3 });
 	});
 });
