@@ -47,7 +47,7 @@ function fullMemory(count, now) {
 		latestPerEntity.remember(`order-status:order-${i}`, at, at);
 	}
 	const tables = { acceptedEvents: acceptedEvents.toSnapshot(), latestPerEntity: latestPerEntity.toSnapshot() };
-	return { 'node:Captain.AI Trigger': { captainArriveMemory: { v: 2, rev: 'seeded', tables } } };
+	return { 'node:Captain.AI Trigger': { captainArriveMemory: { v: 3, rev: 'seeded', by: 'seed', savedAt: now, tables } } };
 }
 
 async function runBatch(n8n, url, makeRequest) {

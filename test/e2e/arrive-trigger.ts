@@ -175,6 +175,11 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			});
 		},
 
+		async settleBeforeRestart() {
+			const { answer } = await send(local, call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 5 })]));
+			expect(answer.body).toMatchObject({ status: 'ignored', reason: 'no-change' });
+		},
+
 		declareTestsAfterRestart() {
 			beforeAll(async () => {
 				for (const published of [local, arriveOnly]) await n8n().waitForWebhook(published.url);

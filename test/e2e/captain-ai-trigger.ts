@@ -266,6 +266,12 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			});
 		},
 
+		async settleBeforeRestart() {
+			const [first] = acceptedBeforeRestart;
+			const answer = await n8n().post(main.url, { ...first, metadata: { ...first.metadata, delivery_attempt: 9 } }, auth);
+			expect({ status: answer.status, reason: answer.body?.reason }).toEqual({ status: 200, reason: 'duplicate' });
+		},
+
 		declareTestsAfterRestart() {
 			beforeAll(async () => {
 				// n8n re-registers published workflows at start-up.

@@ -12,10 +12,12 @@ import { captainAiTriggerSuite } from './captain-ai-trigger';
 import {
 	N8N_RESTART_TIMEOUT_MS,
 	NODE_TYPES,
+	SETTLE_WAIT_MS,
 	type N8n,
 	type NodeE2ESuite,
 	e2eVersions,
 	publish,
+	sleep,
 	useRealN8n,
 } from './support/real-n8n';
 
@@ -61,8 +63,12 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 
 	describe('after restarting n8n with N8N_PROXY_HOPS=1', () => {
 		beforeAll(async () => {
+			// A restart trusts only memory saved once its runs had time to finish: wait for that,
+			// let each suite's dropped delivery carry the save, then restart.
+			await sleep(SETTLE_WAIT_MS);
+			for (const suite of suites) await suite.settleBeforeRestart();
 			await n8n().restart({ N8N_PROXY_HOPS: '1' });
-		}, N8N_RESTART_TIMEOUT_MS);
+		}, N8N_RESTART_TIMEOUT_MS + SETTLE_WAIT_MS);
 
 		for (const suite of suites) describe(suite.title, () => suite.declareTestsAfterRestart());
 	});

@@ -18,7 +18,7 @@ import {
 	sleep,
 } from '../../real-n8n/n8n';
 
-export { N8n, httpRequest, nodeOutputItems, type Execution, type HttpAnswer, type Workflow, type WorkflowInput };
+export { N8n, httpRequest, nodeOutputItems, sleep, type Execution, type HttpAnswer, type Workflow, type WorkflowInput };
 
 export const PACKAGE = 'n8n-nodes-captain-arrive';
 export const NODE_TYPES = {
@@ -80,8 +80,17 @@ export function useRealN8n(version: string): () => N8n {
 export interface NodeE2ESuite {
 	title: string;
 	declareTests(): void;
+	/**
+	 * Called SETTLE_WAIT_MS after the last accepted delivery, before the restart: sends each
+	 * workflow whose memory must survive a delivery it drops, which carries the save that
+	 * makes its entries count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
+	 */
+	settleBeforeRestart(): Promise<void>;
 	declareTestsAfterRestart(): void;
 }
+
+/** The node trusts, after a restart, entries that were 10 s old when saved; plus a margin. */
+export const SETTLE_WAIT_MS = 11_000;
 
 export interface Published {
 	workflow: Workflow;
