@@ -116,6 +116,6 @@ export class ArriveTrigger implements INodeType {
 		});
 		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
-		return answerWebhook(this, () => receive(request, { allowlist: allowlist?.ranges }, receiver, place, Date.now()));
+		return answerWebhook(this, place, () => receive(request, { allowlist: allowlist?.ranges }, receiver, place, Date.now()));
 	}
 }

@@ -142,6 +142,6 @@ export class CaptainAiTrigger implements INodeType {
 		});
 		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
-		return answerWebhook(this, () => receive(request, guard, receiver, place, Date.now()));
+		return answerWebhook(this, place, () => receive(request, guard, receiver, place, Date.now()));
 	}
 }

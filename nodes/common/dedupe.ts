@@ -220,7 +220,15 @@ interface ScopeState {
 	newestAt: number;
 	/** `table TAB digest` of claimed keys → the delivery waiting for its run. */
 	inFlight: Map<string, Delivery>;
+	/** When another live process last saved this memory, and when that was last reported. */
+	sharedSeenAt: number;
+	sharedReportedAt: number;
 }
+
+/** Another process saving a node's memory within this long means both serve its URL. */
+const SHARED_WINDOW_MS = 5 * 60_000;
+/** A shared memory is reported at most this often per node. */
+const SHARED_REPORT_INTERVAL_MS = 60 * 60_000;
 
 const registry = new Map<string, ScopeState>();
 /** Every delivery in flight in this process, oldest first (insertion order). */
@@ -388,7 +396,16 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 	if (state) {
 		registry.delete(options.scope);
 	} else {
-		state = { tables: new Map(), knownRevisions: [], lastSaveAt: -Infinity, unsaved: false, newestAt: -Infinity, inFlight: new Map() };
+		state = {
+			tables: new Map(),
+			knownRevisions: [],
+			lastSaveAt: -Infinity,
+			unsaved: false,
+			newestAt: -Infinity,
+			inFlight: new Map(),
+			sharedSeenAt: -Infinity,
+			sharedReportedAt: -Infinity,
+		};
 	}
 	registry.set(options.scope, state); // most recently used last
 	if (registry.size > MAX_SCOPES) registry.delete(registry.keys().next().value as string);
@@ -402,13 +419,32 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 	const stored = options.staticData ? readStored(options.staticData) : undefined;
 	if (stored && !state.knownRevisions.includes(stored.rev)) {
 		// Another process's entries count once their runs had time to finish (see the top).
-		const trustedUntil = stored.by === processId ? Infinity : stored.savedAt - SETTLE_MS;
+		const foreign = stored.by !== processId;
+		const trustedUntil = foreign ? stored.savedAt - SETTLE_MS : Infinity;
+		// A process that has saved itself and then sees a newer save by another one is not
+		// reading what a predecessor left before a restart: two processes serve this node.
+		if (foreign && state.lastSaveAt > -Infinity && stored.savedAt >= options.now - SHARED_WINDOW_MS) {
+			state.sharedSeenAt = options.now;
+		}
 		for (const [name, snapshot] of Object.entries(stored.tables)) {
 			if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, options.now, trustedUntil);
 		}
 		rememberRevision(state, stored.rev);
 	}
 	return new NodeMemory(state, options);
+}
+
+/**
+ * Whether another n8n process saved this node's memory lately (deliveries of its URL are
+ * spread across webhook processes, so dedupe there is best-effort): true at most once an
+ * hour per node, for the caller to log.
+ */
+export function takeSharedMemoryNotice(scope: string, now: number): boolean {
+	const state = registry.get(scope);
+	if (!state || state.sharedSeenAt < now - SHARED_WINDOW_MS) return false;
+	if (now - state.sharedReportedAt < SHARED_REPORT_INTERVAL_MS) return false;
+	state.sharedReportedAt = now;
+	return true;
 }
 
 /** Forgets every scope of this process and takes a new process id, as a restart would (tests). */

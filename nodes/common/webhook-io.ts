@@ -13,7 +13,7 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import type { Delivery } from './dedupe';
+import { type Delivery, takeSharedMemoryNotice } from './dedupe';
 import type { MemoryPlace, IncomingRequest, Verdict } from './receive';
 
 /**
@@ -100,6 +100,16 @@ function settleWhenAnswered(response: AnsweredResponse, delivery: Delivery): voi
 	});
 }
 
+/** One warning an hour per node when webhook processes share its deliveries (queue mode). */
+function reportSharedMemory(context: IWebhookFunctions, place: MemoryPlace): void {
+	if (!place.staticData || !takeSharedMemoryNotice(place.scope, Date.now())) return;
+	const path = context.getNodeWebhookUrl('default') ?? context.getNode().name;
+	context.logger.warn(
+		`${context.getNode().name}: another n8n webhook process also answers ${path}, so deliveries of one event can reach both ` +
+			'and dedupe there is best-effort. Route each webhook URL to one webhook process (see "Queue mode" in the README of n8n-nodes-captain-arrive).',
+	);
+}
+
 /** A twin delivery in flight is waited for at most this many times before answering 503. */
 const MAX_TWIN_WAITS = 3;
 
@@ -109,8 +119,9 @@ const MAX_TWIN_WAITS = 3;
  * from inside its run (responseMode 'responseNode' + the node's execute()), so a 200 means
  * that the run exists; until then its twin deliveries wait rather than being dropped.
  */
-export async function answerWebhook(context: IWebhookFunctions, decide: () => Verdict): Promise<IWebhookResponseData> {
+export async function answerWebhook(context: IWebhookFunctions, place: MemoryPlace, decide: () => Verdict): Promise<IWebhookResponseData> {
 	let verdict = decide();
+	reportSharedMemory(context, place);
 	for (let waits = 0; verdict.outcome === 'in-flight' && waits < MAX_TWIN_WAITS; waits++) {
 		await verdict.settled;
 		verdict = decide();

@@ -1,4 +1,12 @@
-import { BoundedMemory, SAVE_INTERVAL_MS, SETTLE_MS, forgetProcessMemory, memoryKey, openMemory } from '../../nodes/common/dedupe';
+import {
+	BoundedMemory,
+	SAVE_INTERVAL_MS,
+	SETTLE_MS,
+	forgetProcessMemory,
+	memoryKey,
+	openMemory,
+	takeSharedMemoryNotice,
+} from '../../nodes/common/dedupe';
 
 const HOUR = 3_600_000;
 
@@ -176,6 +184,23 @@ describe('openMemory (process registry + static data)', () => {
 		open().remember('state', 'trip', 'arrived'); // a later call changed the trip meanwhile
 		held.release();
 		expect(open().table('state').recall('trip', 0)).toBe('arrived');
+	});
+
+	test('a save by another live process is noticed once an hour; a predecessor\'s last save is not', () => {
+		const foreignSave = (savedAt: number, rev: string) => ({ captainArriveMemory: { v: 3, rev, by: 'other-process', savedAt, tables: { seen: '' } } });
+		// A fresh process reading what its predecessor saved: no notice.
+		openMemory({ scope: 's', layout, staticData: foreignSave(0, 'a'), now: 1000, newRevision });
+		expect(takeSharedMemoryNotice('s', 1000)).toBe(false);
+		// This process saves, then sees a newer save by another one: both serve the URL.
+		const ours = openMemory({ scope: 's', layout, staticData: {}, now: 2000, newRevision });
+		ours.remember('seen', 'evt', true);
+		ours.close();
+		openMemory({ scope: 's', layout, staticData: foreignSave(3000, 'b'), now: 4000, newRevision });
+		expect(takeSharedMemoryNotice('s', 4000)).toBe(true);
+		expect(takeSharedMemoryNotice('s', 5000)).toBe(false); // once an hour
+		openMemory({ scope: 's', layout, staticData: foreignSave(3_600_000, 'c'), now: 3_604_001, newRevision });
+		expect(takeSharedMemoryNotice('s', 3_604_001)).toBe(true);
+		expect(takeSharedMemoryNotice('other-scope', 3_604_001)).toBe(false);
 	});
 
 	test('scopes are separate', () => {
