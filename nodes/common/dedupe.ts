@@ -152,9 +152,10 @@ export class BoundedMemory<V = true> {
 		}
 	}
 
-	toSnapshot(): TableSnapshot {
+	/** The table as stored; `withheld` digests (deliveries still in flight) are left out. */
+	toSnapshot(withheld?: ReadonlySet<string>): TableSnapshot {
 		const lines: string[] = [];
-		for (const entry of this.entries.values()) lines.push(entry.line);
+		for (const [digest, entry] of this.entries) if (!withheld?.has(digest)) lines.push(entry.line);
 		return lines.join('\n');
 	}
 
@@ -220,6 +221,11 @@ interface ScopeState {
 	newestAt: number;
 	/** `table TAB digest` of claimed keys → the delivery waiting for its run. */
 	inFlight: Map<string, Delivery>;
+	/**
+	 * Digests written by deliveries still in flight, per table: left out of saves, so what is
+	 * stored never speaks for a delivery whose run may not exist.
+	 */
+	withheld: Map<string, Set<string>>;
 	/** When another live process last saved this memory, and when that was last reported. */
 	sharedSeenAt: number;
 	sharedReportedAt: number;
@@ -258,11 +264,12 @@ function saveIfDue(state: ScopeState, staticData: Record<string, unknown> | unde
 	if (!staticData || !isSaveDue(state, now)) return false;
 	const rev = newRevision();
 	const tables: Record<string, TableSnapshot> = {};
-	for (const [name, table] of state.tables) tables[name] = table.toSnapshot();
+	for (const [name, table] of state.tables) tables[name] = table.toSnapshot(state.withheld.get(name));
 	staticData[STATIC_DATA_KEY] = { v: 3, rev, by: processId, savedAt: now, tables } satisfies StoredMemory;
 	rememberRevision(state, rev);
 	state.lastSaveAt = now;
-	state.unsaved = false;
+	// What was withheld still has to be saved once its delivery is answered.
+	state.unsaved = [...state.withheld.values()].some((digests) => digests.size > 0);
 	return true;
 }
 
@@ -308,10 +315,16 @@ export class Delivery {
 		private readonly state: ScopeState,
 		private readonly claims: string[],
 		private readonly undoSteps: UndoStep[],
+		/** [table, digest] of every entry this delivery wrote. */
+		private readonly written: Array<[string, string]>,
 		private readonly staticData: Record<string, unknown> | undefined,
 		private readonly newRevision: () => string,
 	) {
 		for (const claim of claims) state.inFlight.set(claim, this);
+		for (const [table, digest] of written) {
+			if (!state.withheld.has(table)) state.withheld.set(table, new Set());
+			state.withheld.get(table)!.add(digest);
+		}
 		deliveriesInFlight.add(this);
 	}
 
@@ -326,10 +339,19 @@ export class Delivery {
 		this.state.unsaved = true;
 	}
 
+	holds(table: string, digest: string): boolean {
+		return this.written.some(([name, written]) => name === table && written === digest);
+	}
+
 	private close(): boolean {
 		if (!this.open) return false;
 		this.open = false;
 		for (const claim of this.claims) if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
+		// A digest another delivery in flight also wrote stays withheld until that one closes.
+		for (const [table, digest] of this.written) {
+			const stillHeld = [...deliveriesInFlight].some((other) => other !== this && other.holds(table, digest));
+			if (!stillHeld) this.state.withheld.get(table)?.delete(digest);
+		}
 		deliveriesInFlight.delete(this);
 		this.resolveSettled();
 		return true;
@@ -339,6 +361,7 @@ export class Delivery {
 export class NodeMemory<L extends MemoryLayout> {
 	private undoSteps: UndoStep[] = [];
 	private claims: string[] = [];
+	private written: Array<[string, string]> = [];
 
 	constructor(
 		private readonly state: ScopeState,
@@ -354,6 +377,7 @@ export class NodeMemory<L extends MemoryLayout> {
 		const table = this.table<V>(name);
 		const { digest, previous, written } = table.remember(key, value, this.options.now);
 		this.undoSteps.push(() => table.undo(digest, written, previous));
+		this.written.push([name, digest]);
 		this.state.unsaved = true;
 		this.state.newestAt = Math.max(this.state.newestAt, this.options.now);
 	}
@@ -374,6 +398,7 @@ export class NodeMemory<L extends MemoryLayout> {
 		for (const step of this.undoSteps.reverse()) step();
 		this.undoSteps = [];
 		this.claims = [];
+		this.written = [];
 	}
 
 	/** The request ends without a run: save into static data if due (n8n saves after it). */
@@ -383,7 +408,7 @@ export class NodeMemory<L extends MemoryLayout> {
 
 	/** The request is accepted: its entries stay in flight until n8n answers it. */
 	hold(): Delivery {
-		return new Delivery(this.options.now, this.state, this.claims, this.undoSteps, this.options.staticData, this.options.newRevision);
+		return new Delivery(this.options.now, this.state, this.claims, this.undoSteps, this.written, this.options.staticData, this.options.newRevision);
 	}
 }
 
@@ -403,6 +428,7 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 			unsaved: false,
 			newestAt: -Infinity,
 			inFlight: new Map(),
+			withheld: new Map(),
 			sharedSeenAt: -Infinity,
 			sharedReportedAt: -Infinity,
 		};

@@ -203,6 +203,21 @@ describe('openMemory (process registry + static data)', () => {
 		expect(takeSharedMemoryNotice('other-scope', 3_604_001)).toBe(false);
 	});
 
+	test('a save leaves out what deliveries still in flight wrote; the save after their answer has it', () => {
+		const staticData: Record<string, unknown> = {};
+		const open = (now: number) => openMemory({ scope: 's', layout, staticData, now, newRevision });
+		const waiting = open(0);
+		waiting.claim('seen', 'in-flight');
+		const delivery = waiting.hold();
+		const other = open(0);
+		other.remember('seen', 'dropped-path', true);
+		expect(other.close()).toBe(true);
+		const stored = () => (staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		expect(stored()).toBe(`${memoryKey('dropped-path')}\t0`);
+		delivery.confirm(SAVE_INTERVAL_MS);
+		expect(stored().split('\n')).toEqual([`${memoryKey('in-flight')}\t0`, `${memoryKey('dropped-path')}\t0`]);
+	});
+
 	test('scopes are separate', () => {
 		openMemory({ scope: 'a', layout, now: 0, newRevision }).remember('seen', 'evt', true);
 		expect(openMemory({ scope: 'b', layout, now: 0, newRevision }).table('seen').has('evt', 0)).toBe(false);
