@@ -15,9 +15,11 @@
  *   and entries are compact lines. What a crash can lose is the newest entries: their
  *   redeliveries then run again (a duplicate, never a loss).
  * - A run that had started when n8n was killed may not have finished. Each snapshot names
- *   the process that wrote it and when; another process (a restart, or another webhook
- *   process in queue mode) trusts only the entries that were already SETTLE_MS old at that
- *   save, so an event whose run was cut short runs again when it is redelivered.
+ *   the process that wrote it and when. A process reading a snapshot by another one it has
+ *   not seen save before (what a predecessor left before a restart) trusts only the entries
+ *   that were already SETTLE_MS old at that save, so an event whose run was cut short runs
+ *   again when it is redelivered. A process it has seen save more than once is a live peer
+ *   (webhook processes in queue mode, whose runs execute on workers): trusted in full.
  */
 
 import { createHash, randomUUID } from 'crypto';
@@ -205,6 +207,8 @@ interface StoredMemory {
 const STATIC_DATA_KEY = 'captainArriveMemory';
 /** Revisions remembered per scope to recognise snapshots this process already holds. */
 const KNOWN_REVISIONS = 32;
+/** Other processes remembered per scope (webhook processes, predecessors). */
+const MAX_WRITERS_KNOWN = 16;
 /** Node scopes (workflow + node + test/production) kept in one process. */
 const MAX_SCOPES = 1000;
 
@@ -226,6 +230,8 @@ interface ScopeState {
 	 * stored never speaks for a delivery whose run may not exist.
 	 */
 	withheld: Map<string, Set<string>>;
+	/** Other processes whose saves this one has read, and how many (bounded). */
+	writers: Map<string, number>;
 	/** When another live process last saved this memory, and when that was last reported. */
 	sharedSeenAt: number;
 	sharedReportedAt: number;
@@ -429,6 +435,7 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 			newestAt: -Infinity,
 			inFlight: new Map(),
 			withheld: new Map(),
+			writers: new Map(),
 			sharedSeenAt: -Infinity,
 			sharedReportedAt: -Infinity,
 		};
@@ -444,9 +451,16 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 
 	const stored = options.staticData ? readStored(options.staticData) : undefined;
 	if (stored && !state.knownRevisions.includes(stored.rev)) {
-		// Another process's entries count once their runs had time to finish (see the top).
+		// Another process's entries count once their runs had time to finish, unless it is a
+		// live peer (see the top).
 		const foreign = stored.by !== processId;
-		const trustedUntil = foreign ? stored.savedAt - SETTLE_MS : Infinity;
+		const savesSeen = state.writers.get(stored.by) ?? 0;
+		const trustedUntil = foreign && savesSeen === 0 ? stored.savedAt - SETTLE_MS : Infinity;
+		if (foreign) {
+			state.writers.delete(stored.by);
+			state.writers.set(stored.by, savesSeen + 1);
+			if (state.writers.size > MAX_WRITERS_KNOWN) state.writers.delete(state.writers.keys().next().value as string);
+		}
 		// A process that has saved itself and then sees a newer save by another one is not
 		// reading what a predecessor left before a restart: two processes serve this node.
 		if (foreign && state.lastSaveAt > -Infinity && stored.savedAt >= options.now - SHARED_WINDOW_MS) {

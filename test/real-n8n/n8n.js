@@ -215,9 +215,11 @@ class N8n {
 	 * @param {number} [options.port]       default: a free port
 	 * @param {Record<string,string>} [options.env]  extra environment (e.g. N8N_PROXY_HOPS)
 	 * @param {boolean} [options.installPackage]     default true: (re)install this package first
+	 * @param {'start'|'worker'|'webhook'} [options.command]  n8n's command (queue mode): default 'start'
+	 * @param {number} [options.healthPort]  where /healthz/readiness answers (a worker's QUEUE_HEALTH_CHECK_PORT)
 	 */
 	constructor(options) {
-		this.options = { version: '2.41.1', installPackage: true, env: {}, ...options };
+		this.options = { version: '2.41.1', installPackage: true, env: {}, command: 'start', ...options };
 		this.version = this.options.version;
 		this.major = Number(this.version.split('.')[0]);
 		this.userFolder = path.resolve(this.options.userFolder);
@@ -263,10 +265,10 @@ class N8n {
 			...this.options.env,
 		};
 		const logFd = fs.openSync(this.logFile, 'a');
-		fs.writeSync(logFd, `\n===== ${new Date().toISOString()} starting n8n ${this.version} on ${this.baseUrl}\n`);
+		fs.writeSync(logFd, `\n===== ${new Date().toISOString()} starting n8n ${this.version} ${this.options.command} on ${this.baseUrl}\n`);
 		const started = Date.now();
 		// Own process group: stop() signals n8n and anything it spawned (2.x's task runner).
-		const child = spawn(this.install.node, [this.install.entry, 'start'], {
+		const child = spawn(this.install.node, [this.install.entry, this.options.command], {
 			cwd: this.userFolder,
 			env,
 			stdio: ['ignore', logFd, logFd],
@@ -303,8 +305,10 @@ class N8n {
 				);
 			}
 			try {
-				const health = await httpRequest('GET', `${this.baseUrl}/healthz/readiness`, { timeoutMs: 2000 });
+				const healthBase = this.options.healthPort ? `http://127.0.0.1:${this.options.healthPort}` : this.baseUrl;
+				const health = await httpRequest('GET', `${healthBase}/healthz/readiness`, { timeoutMs: 2000 });
 				// /healthz/readiness: database connected and migrated. 1.x has it too.
+				if (health.status === 200 && this.options.command !== 'start') return; // no editor API
 				if (health.status === 200) {
 					const settings = await httpRequest('GET', `${this.baseUrl}/rest/settings`, { timeoutMs: 5000 });
 					if (settings.status === 200) return;

@@ -203,6 +203,16 @@ describe('openMemory (process registry + static data)', () => {
 		expect(takeSharedMemoryNotice('other-scope', 3_604_001)).toBe(false);
 	});
 
+	test('a process seen saving more than once is a live peer: its recent entries are trusted', () => {
+		const save = (rev: string, savedAt: number, keys: string[]) => ({
+			captainArriveMemory: { v: 3, rev, by: 'peer', savedAt, tables: { seen: keys.map((key) => `${memoryKey(key)}\t${(savedAt / 1000).toString(36)}`).join('\n') } },
+		});
+		const first = openMemory({ scope: 's', layout, staticData: save('r1', 20_000, ['a']), now: 20_000, newRevision });
+		expect(first.table('seen').has('a', 20_000)).toBe(false); // first sight: maybe a dead predecessor
+		const second = openMemory({ scope: 's', layout, staticData: save('r2', 22_000, ['a', 'b']), now: 22_000, newRevision });
+		expect(['a', 'b'].map((key) => second.table('seen').has(key, 22_000))).toEqual([true, true]);
+	});
+
 	test('a save leaves out what deliveries still in flight wrote; the save after their answer has it', () => {
 		const staticData: Record<string, unknown> = {};
 		const open = (now: number) => openMemory({ scope: 's', layout, staticData, now, newRevision });
