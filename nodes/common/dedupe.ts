@@ -11,8 +11,8 @@
  *   request, so the in-process registry below is what makes check-then-record atomic: it is
  *   shared by all requests of one n8n process and never awaited in between.
  * - Workflow static data is what survives restarts. n8n rewrites it whole through one
- *   database connection, so saves are coalesced (at most one per SAVE_INTERVAL_MS per node)
- *   and entries are compact lines. What a crash can lose is the newest entries: their
+ *   database connection, so saves are coalesced (at most one per SAVE_INTERVAL_MS per node;
+ *   every change while another live process shares the node) and entries are compact lines. What a crash can lose is the newest entries: their
  *   redeliveries then run again (a duplicate, never a loss).
  * - A run that had started when n8n was killed may not have finished. Each snapshot names
  *   the process that wrote it and when. A process reading a snapshot by another one it has
@@ -258,7 +258,10 @@ function rememberRevision(state: ScopeState, rev: string): void {
 }
 
 function isSaveDue(state: ScopeState, now: number): boolean {
-	if (now - state.lastSaveAt < SAVE_INTERVAL_MS) return false;
+	// While another live process serves this node too (queue mode without URI routing), its
+	// dedupe depends on reading our saves: save every change rather than every few seconds.
+	const interval = state.sharedSeenAt >= now - SHARED_WINDOW_MS ? 0 : SAVE_INTERVAL_MS;
+	if (now - state.lastSaveAt < interval) return false;
 	if (state.unsaved) return true;
 	// Stored entries younger than SETTLE_MS are not trusted after a restart; one more save,
 	// once they are old enough, makes them count.

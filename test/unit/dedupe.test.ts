@@ -197,6 +197,10 @@ describe('openMemory (process registry + static data)', () => {
 		ours.close();
 		openMemory({ scope: 's', layout, staticData: foreignSave(3000, 'b'), now: 4000, newRevision });
 		expect(takeSharedMemoryNotice('s', 4000)).toBe(true);
+		// Shared: every change is saved at once, not once per SAVE_INTERVAL_MS.
+		const shared = openMemory({ scope: 's', layout, staticData: {}, now: 4500, newRevision });
+		shared.remember('seen', 'evt-2', true);
+		expect(shared.close()).toBe(true);
 		expect(takeSharedMemoryNotice('s', 5000)).toBe(false); // once an hour
 		openMemory({ scope: 's', layout, staticData: foreignSave(3_600_000, 'c'), now: 3_604_001, newRevision });
 		expect(takeSharedMemoryNotice('s', 3_604_001)).toBe(true);
