@@ -18,9 +18,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import deliveries from '../real-n8n/deliveries.js';
 import harness from '../real-n8n/n8n.js';
 
-const { N8n, httpRequest, nodeOutputItems, sleep } = harness;
+const { N8n } = harness;
+const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers } = deliveries;
 
 const args = Object.fromEntries(
 	process.argv
@@ -89,108 +91,6 @@ function makeStream(count, seed) {
 	return { stream, distinct: attempts.length };
 }
 
-// ------------------------------------------------------------------------------------------
-// Sending
-
-function percentile(sorted, p) {
-	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
-
-/**
- * Sends `stream` to `url`, CONCURRENCY at a time. A delivery answered 503 or whose connection
- * broke is queued again and re-sent after the first pass (with a short pause), as a provider
- * retries. `shouldStop` ends sending early (the crash rounds, once n8n was signalled).
- */
-async function send(url, stream, headers, { shouldStop = () => false, onAccepted } = {}) {
-	const latencies = [];
-	const answers = new Map(); // label → count
-	const acceptedEvents = new Set();
-	const retry = [];
-	let accepted = 0;
-	const count = (label) => answers.set(label, (answers.get(label) ?? 0) + 1);
-	async function deliver([event, attempt]) {
-		const started = performance.now();
-		try {
-			const answer = await httpRequest('POST', url, { headers, body: eventBody(event, attempt), timeoutMs: 60_000 });
-			latencies.push(performance.now() - started);
-			const label = `${answer.status} ${answer.body?.status ?? answer.body?.reason ?? answer.body?.error ?? answer.body?.message ?? ''}`.trim();
-			count(label);
-			if (answer.status === 200 && answer.body?.status !== 'ignored') {
-				acceptedEvents.add(event);
-				accepted++;
-				onAccepted?.(accepted);
-			} else if (answer.status !== 200) {
-				retry.push([event, attempt + 1]);
-			}
-		} catch (error) {
-			count(`socket: ${error.code ?? error.message.slice(0, 40)}`);
-			if (!shouldStop()) retry.push([event, attempt + 1]);
-		}
-	}
-	async function pass(deliveries) {
-		let next = 0;
-		await Promise.all(
-			Array.from({ length: CONCURRENCY }, async () => {
-				while (next < deliveries.length && !shouldStop()) await deliver(deliveries[next++]);
-			}),
-		);
-	}
-	const started = performance.now();
-	await pass(stream);
-	const firstPassSeconds = (performance.now() - started) / 1000;
-	for (let round = 0; round < 10 && retry.length > 0 && !shouldStop(); round++) {
-		await sleep(1000);
-		await pass(retry.splice(0));
-	}
-	latencies.sort((a, b) => a - b);
-	return {
-		rate: stream.length / firstPassSeconds,
-		p50: percentile(latencies, 50),
-		p99: percentile(latencies, 99),
-		answers: Object.fromEntries([...answers].sort()),
-		acceptedEvents,
-		unsent: retry.length,
-	};
-}
-
-// ------------------------------------------------------------------------------------------
-// What n8n recorded
-
-/** Executions of a workflow by status, and successful runs per event index. */
-async function recorded(n8n, workflowId, eventOf) {
-	const executions = await n8n.listExecutions(workflowId);
-	const byStatus = {};
-	const successes = new Map();
-	for (const execution of executions) {
-		byStatus[execution.status] = (byStatus[execution.status] ?? 0) + 1;
-		if (execution.status !== 'success') continue;
-		for (const item of nodeOutputItems(execution, execution.data.resultData.lastNodeExecuted)) {
-			const event = eventOf(item);
-			successes.set(event, (successes.get(event) ?? 0) + 1);
-		}
-	}
-	return { total: executions.length, byStatus, successes };
-}
-
-/** Waits until the workflow's executions stop changing and none is unfinished (bounded). */
-async function settle(n8n, workflowId, { quietMs = 5000, timeoutMs = 180_000 } = {}) {
-	const deadline = Date.now() + timeoutMs;
-	let last = '';
-	let quietSince = Date.now();
-	while (Date.now() < deadline) {
-		const executions = await n8n.listExecutions(workflowId, { includeData: false });
-		const unfinished = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
-		const signature = `${executions.length}/${unfinished}`;
-		if (signature !== last) {
-			last = signature;
-			quietSince = Date.now();
-		} else if (unfinished === 0 && Date.now() - quietSince >= quietMs) {
-			return;
-		}
-		await sleep(1000);
-	}
-}
-
 const eventIndexOf = (uuid) => Number(String(uuid).slice(-12));
 
 function peakMemoryMb(n8n) {
@@ -242,7 +142,7 @@ async function captainWorkflow(n8n, name) {
 	await n8n.activateWorkflow(created.id);
 	const url = n8n.webhookUrl(webhookId, 'events');
 	await n8n.waitForWebhook(url);
-	return { id: created.id, url, headers: { 'Auth-Token': TOKEN }, eventOf: (item) => eventIndexOf(item.eventId) };
+	return { id: created.id, url, headers: { 'Auth-Token': TOKEN }, keysOf: (item) => [eventIndexOf(item.eventId)] };
 }
 
 async function plainWebhookWorkflow(n8n, name) {
@@ -266,11 +166,15 @@ async function plainWebhookWorkflow(n8n, name) {
 	await n8n.activateWorkflow(created.id);
 	const url = `${n8n.baseUrl}/webhook/${path}`;
 	await n8n.waitForWebhook(url);
-	return { id: created.id, url, headers: {}, eventOf: (item) => eventIndexOf(item.body.event_uuid) };
+	return { id: created.id, url, headers: {}, keysOf: (item) => [eventIndexOf(item.body.event_uuid)] };
 }
 
 // ------------------------------------------------------------------------------------------
 // 1. Sustained load
+
+/** The stream as deliveries to one workflow; each carries its event index as key. */
+const toDeliveries = (workflow, stream) =>
+	stream.map(([event, attempt]) => () => ({ url: workflow.url, headers: workflow.headers, body: eventBody(event, attempt), key: event }));
 
 async function sustainedLoad(engine, env) {
 	const userFolder = mkdtempSync(join(tmpdir(), `captain-arrive-load-${engine.replace(/\W+/g, '-')}-`));
@@ -287,22 +191,20 @@ async function sustainedLoad(engine, env) {
 			const workflow = await make(n8n, `${receiver} under load`);
 			resetPeakMemory(n8n);
 			const savesFailedBefore = logMatches(n8n, /problem saving the workflow/);
-			const sent = await send(workflow.url, stream, workflow.headers);
-			await settle(n8n, workflow.id);
+			const sent = await sendDeliveries(toDeliveries(workflow, stream), { concurrency: CONCURRENCY });
+			await settleExecutions(n8n, workflow.id);
 			const memoryMb = peakMemoryMb(n8n);
-			const runs = await recorded(n8n, workflow.id, workflow.eventOf);
-			const counts = [...runs.successes.values()];
-			const doubled = counts.filter((n) => n > 1).length;
-			const missing = Array.from({ length: distinct }, (_, event) => event).filter((event) => !runs.successes.has(event));
-			rows.push({ engine, receiver, sent, runs, doubled, missing: missing.length, memoryMb });
+			const runs = await recordedRuns(n8n, workflow.id, workflow.keysOf);
+			const { doubled, lost: missing } = tally(Array.from({ length: distinct }, (_, event) => event), runs);
+			rows.push({ engine, receiver, sent, runs, doubled, missing, memoryMb });
 			const label = `${engine}, ${receiver}`;
 			const unfinishedOrFailed = runs.total - (runs.byStatus.success ?? 0);
-			check(`${label}: every delivery was finally answered`, sent.unsent === 0, `${sent.unsent} left unanswered`);
+			check(`${label}: every delivery was finally answered`, sent.unanswered === 0, `${sent.unanswered} left unanswered`);
 			check(`${label}: no execution stuck or failed`, unfinishedOrFailed === 0, JSON.stringify(runs.byStatus));
 			if (receiver === 'Captain.AI Trigger') {
-				const lostAccepted = [...sent.acceptedEvents].filter((event) => !runs.successes.has(event)).length;
+				const lostAccepted = [...sent.accepted].filter((event) => !runs.runsPerKey.has(event)).length;
 				check(`${label}: every event answered "accepted" has a successful run`, lostAccepted === 0, `${lostAccepted} lost`);
-				check(`${label}: every distinct event ran exactly once`, missing.length === 0 && doubled === 0, `${missing.length} missing, ${doubled} doubled of ${distinct}`);
+				check(`${label}: every distinct event ran exactly once`, missing === 0 && doubled === 0, `${missing} missing, ${doubled} doubled of ${distinct}`);
 				const savesFailed = logMatches(n8n, /problem saving the workflow/) - savesFailedBefore;
 				check(`${label}: no failed static-data save in n8n's log`, savesFailed === 0, `${savesFailed} failed`);
 			}
@@ -327,10 +229,12 @@ async function crashRound(signal) {
 		const stream = Array.from({ length: CRASH_EVENTS }, (_, event) => [event, 1]);
 		// Signal n8n once half the events were accepted, while deliveries are in flight.
 		let signalled = false;
-		const before = await send(workflow.url, stream, workflow.headers, {
+		let accepted = 0;
+		const before = await sendDeliveries(toDeliveries(workflow, stream), {
+			concurrency: CONCURRENCY,
 			shouldStop: () => signalled,
-			onAccepted: (accepted) => {
-				if (accepted === Math.floor(CRASH_EVENTS / 2) && !signalled) {
+			onAnswer: (answer) => {
+				if (answer.body?.status === 'accepted' && ++accepted === Math.floor(CRASH_EVENTS / 2)) {
 					signalled = true;
 					process.kill(-n8n.child.pid, signal);
 				}
@@ -342,14 +246,12 @@ async function crashRound(signal) {
 		await n8n.login();
 		await n8n.waitForWebhook(workflow.url);
 		// The provider sends every event again (what it got no 200 for, and more).
-		const redelivery = stream.map(([event]) => [event, 2]);
-		const after = await send(workflow.url, redelivery, workflow.headers);
-		await settle(n8n, workflow.id);
-		const runs = await recorded(n8n, workflow.id, workflow.eventOf);
-		const lost = stream.filter(([event]) => !runs.successes.has(event)).length;
-		const doubled = [...runs.successes.values()].filter((n) => n > 1).length;
-		check(`${signal}: every event has a successful run after restart and redelivery (0 lost)`, lost === 0 && after.unsent === 0, `${lost} lost`);
-		return { signal, acceptedBefore: before.acceptedEvents.size, answersBefore: before.answers, answersAfter: after.answers, byStatus: runs.byStatus, lost, doubled };
+		const after = await sendDeliveries(toDeliveries(workflow, stream.map(([event]) => [event, 2])), { concurrency: CONCURRENCY });
+		await settleExecutions(n8n, workflow.id);
+		const runs = await recordedRuns(n8n, workflow.id, workflow.keysOf);
+		const { lost, doubled } = tally(stream.map(([event]) => event), runs);
+		check(`${signal}: every event has a successful run after restart and redelivery (0 lost)`, lost === 0 && after.unanswered === 0, `${lost} lost`);
+		return { signal, acceptedBefore: before.accepted.size, answersBefore: before.answers, answersAfter: after.answers, byStatus: runs.byStatus, lost, doubled };
 	} finally {
 		await n8n.stop();
 		rmSync(userFolder, { recursive: true, force: true });
@@ -366,7 +268,7 @@ console.log(`\nSustained load: n8n ${VERSION}, SQLite, ${DELIVERIES} deliveries 
 console.log('| engine | receiver | rate (first pass, req/s) | p50 / p99 ms | answers | executions by status | doubled | missing | n8n peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of loadRows) {
-	const answers = Object.entries(row.sent.answers).map(([label, n]) => `${n} × ${label}`).join(', ');
+	const answers = formatAnswers(row.sent.answers);
 	console.log(
 		`| ${row.engine} | ${row.receiver} | ${row.sent.rate.toFixed(0)} | ${row.sent.p50.toFixed(0)} / ${row.sent.p99.toFixed(0)} | ${answers} | ${JSON.stringify(row.runs.byStatus)} | ${row.doubled} | ${row.missing} | ${row.memoryMb} |`,
 	);
@@ -375,8 +277,7 @@ console.log(`\nCrash: ${CRASH_EVENTS} events, n8n signalled after half were acce
 console.log('| signal | accepted before | answers before | answers after restart | executions by status | lost | doubled |');
 console.log('|---|---|---|---|---|---|---|');
 for (const row of crashRows) {
-	const fmt = (answers) => Object.entries(answers).map(([label, n]) => `${n} × ${label}`).join(', ');
-	console.log(`| ${row.signal} | ${row.acceptedBefore} | ${fmt(row.answersBefore)} | ${fmt(row.answersAfter)} | ${JSON.stringify(row.byStatus)} | ${row.lost} | ${row.doubled} |`);
+	console.log(`| ${row.signal} | ${row.acceptedBefore} | ${formatAnswers(row.answersBefore)} | ${formatAnswers(row.answersAfter)} | ${JSON.stringify(row.byStatus)} | ${row.lost} | ${row.doubled} |`);
 }
 const failed = checks.filter((c) => !c.ok).length;
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -217,13 +217,15 @@ class N8n {
 	 * @param {boolean} [options.installPackage]     default true: (re)install this package first
 	 * @param {'start'|'worker'|'webhook'} [options.command]  n8n's command (queue mode): default 'start'
 	 * @param {number} [options.healthPort]  where /healthz/readiness answers (a worker's QUEUE_HEALTH_CHECK_PORT)
+	 * @param {string} [options.logName]     file name of its log in the user folder (default n8n.log)
 	 */
 	constructor(options) {
 		this.options = { version: '2.41.1', installPackage: true, env: {}, command: 'start', ...options };
 		this.version = this.options.version;
 		this.major = Number(this.version.split('.')[0]);
 		this.userFolder = path.resolve(this.options.userFolder);
-		this.logFile = path.join(this.userFolder, 'n8n.log');
+		// Processes sharing a user folder (queue mode) each need a log of their own.
+		this.logFile = path.join(this.userFolder, this.options.logName ?? 'n8n.log');
 		this.child = undefined;
 		this.apiKey = undefined;
 		this.cookie = undefined;
