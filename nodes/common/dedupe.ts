@@ -12,16 +12,11 @@
  *   a revision it did not write (another webhook process, or a restart) merges it in.
  */
 
-import { createHash } from 'crypto';
+import { fingerprintValue, memoryKey } from './fingerprint';
 
-/**
- * A key for "exactly this content again": a redelivery of a call whose body carries no id
- * of its own. JSON from JSON.parse keeps the sender's key order, so the same bytes give the
- * same fingerprint.
- */
-export function contentFingerprint(value: unknown): string {
-	return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
-}
+// Moved to fingerprint.ts (lossless for any id, no recursion); kept here for importers.
+export { memoryKey };
+export const contentFingerprint = fingerprintValue;
 
 export interface MemoryLimits {
 	/** Most entries kept; the oldest go first. */
@@ -35,15 +30,6 @@ interface Entry<V> {
 	value: V;
 	/** The entry's snapshot line, formatted once when it is remembered. */
 	line: string;
-}
-
-/**
- * Keys are kept as a 96-bit digest: event ids and trip keys are 20–60 characters, and the
- * whole memory is rewritten into static data on every change, so their size is what each
- * save costs. At 10 000 entries the chance of two digests colliding is about 1e-20.
- */
-export function memoryKey(key: string): string {
-	return createHash('sha256').update(key).digest('base64url').slice(0, 16);
 }
 
 /**
