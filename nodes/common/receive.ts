@@ -108,29 +108,37 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 	place: MemoryPlace,
 	now: number,
 ): Verdict {
-	const refusal = guardRequest(request, guard);
-	if (refusal) return refusal;
-
-	// A thrown error here would make n8n answer 500 and record a failed execution; whatever a
-	// body does to parse, select or emit, the sender gets an answer and nothing runs.
+	// A thrown error would make n8n answer 500 and record a failed execution; whatever a body
+	// does to parse, select or emit, the sender gets an answer and nothing runs.
 	try {
-		const parsed = receiver.parse(request.body, request.rawBody);
-		if (!parsed.ok) {
-			return refuse(parsed.status ?? 400, { error: parsed.error ?? 'invalid body', field: parsed.field, problem: parsed.problem });
-		}
-
-		const selection = receiver.select(parsed.event);
-		if ('ignored' in selection) return ignore(selection.ignored, selection.detail);
-
-		// Opened only now: refused and filtered requests never touch memory or static data.
-		const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });
-		const emission = receiver.emit(parsed.event, selection.wanted, memory, now);
-		memory.commit();
-		if ('ignored' in emission) return ignore(emission.ignored, emission.detail);
-		return { outcome: 'accepted', status: 200, items: emission.items };
+		return judge(request, guard, receiver, place, now);
 	} catch (error) {
 		return refuse(400, { error: 'unprocessable body', field: '(body)', problem: describeFault(error) });
 	}
+}
+
+function judge<Event, Candidate, Layout extends MemoryLayout>(
+	request: IncomingRequest,
+	guard: GuardSettings,
+	receiver: Receiver<Event, Candidate, Layout>,
+	place: MemoryPlace,
+	now: number,
+): Verdict {
+	const refusal = guardRequest(request, guard);
+	if (refusal) return refusal;
+
+	const parsed = receiver.parse(request.body, request.rawBody);
+	if (!parsed.ok) return refuse(parsed.status ?? 400, { error: parsed.error ?? 'invalid body', field: parsed.field, problem: parsed.problem });
+
+	const selection = receiver.select(parsed.event);
+	if ('ignored' in selection) return ignore(selection.ignored, selection.detail);
+
+	// Opened only now: refused and filtered requests never touch memory or static data.
+	const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });
+	const emission = receiver.emit(parsed.event, selection.wanted, memory, now);
+	memory.commit();
+	if ('ignored' in emission) return ignore(emission.ignored, emission.detail);
+	return { outcome: 'accepted', status: 200, items: emission.items };
 }
 
 /** The fault's kind and message, never its stack: enough to look for in the payload. */
