@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
+import * as net from 'net';
 
 import { type Execution, type N8n, SETTLE_MS, nodeOutputItems } from '../support/real-n8n';
 
@@ -78,33 +79,97 @@ export interface CaseResult {
 	notes?: string[];
 }
 
+function toAnswer(status: number, text: string): Answer {
+	let parsed: unknown = text;
+	try {
+		parsed = text === '' ? undefined : JSON.parse(text);
+	} catch {
+		// not JSON: keep the text
+	}
+	return { status, text, body: parsed };
+}
+
+/** A chunked HTTP body, joined (sizes are in bytes; n8n's answers here are ASCII JSON). */
+function dechunk(text: string): string {
+	let rest = text;
+	let out = '';
+	for (;;) {
+		const end = rest.indexOf('\r\n');
+		const size = parseInt(rest.slice(0, end), 16);
+		if (end === -1 || !(size > 0)) return out;
+		out += rest.slice(end + 2, end + 2 + size);
+		rest = rest.slice(end + 2 + size + 2);
+	}
+}
+
+/**
+ * A large body over a plain socket. n8n answers a body over its limit before reading all of
+ * it; with `connection: close` it then closes a socket we are still writing to, and the reset
+ * can destroy its answer before we read it. So the connection is kept alive and the answer is
+ * taken as soon as it is complete (by its Content-Length), whatever becomes of the writes.
+ */
+function sendLarge(url: string, method: string, headers: Record<string, string | string[] | number>, payload: Buffer): Promise<Answer> {
+	return new Promise((resolve, reject) => {
+		const { hostname, port, pathname, search } = new URL(url);
+		const socket = net.connect(Number(port), hostname);
+		let received = Buffer.alloc(0);
+		let settled = false;
+		const settle = (outcome: () => void) => {
+			if (settled) return;
+			settled = true;
+			socket.destroy();
+			outcome();
+		};
+		const tryParse = (atClose: boolean) => {
+			const text = received.toString('latin1');
+			const match = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n/.exec(text);
+			if (!match) {
+				if (atClose) settle(() => reject(new Error(`no HTTP answer to ${method} ${url} (${received.length} bytes received)`)));
+				return;
+			}
+			const body = received.subarray(match[0].length);
+			const length = /content-length:\s*(\d+)/i.exec(match[2]);
+			if (length && body.length >= Number(length[1])) {
+				settle(() => resolve(toAnswer(Number(match[1]), body.subarray(0, Number(length[1])).toString('utf8'))));
+			} else if (atClose) {
+				const text = body.toString('utf8');
+				settle(() => resolve(toAnswer(Number(match[1]), /transfer-encoding:\s*chunked/i.test(match[2]) ? dechunk(text) : text)));
+			}
+		};
+		socket.on('data', (chunk: Buffer) => {
+			received = Buffer.concat([received, chunk]);
+			tryParse(false);
+		});
+		socket.on('error', () => tryParse(true)); // EPIPE/ECONNRESET once n8n has answered
+		socket.on('close', () => tryParse(true));
+		socket.setTimeout(60_000, () => settle(() => reject(new Error(`${method} ${url} timed out`))));
+		const lines = [`${method} ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`];
+		for (const [name, value] of Object.entries(headers)) for (const line of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${line}`);
+		socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+		socket.write(payload);
+	});
+}
+
 /** One request, on its own connection, with full control of the headers sent. */
 export function send(url: string, request: SentRequest): Promise<Answer> {
+	const { body } = request;
+	const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+	const headers: Record<string, string | string[] | number> = { ...(request.headers ?? {}) };
+	const contentType = request.contentType === undefined ? 'application/json' : request.contentType;
+	if (contentType !== null) headers['content-type'] = contentType;
+	if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+	if (payload !== undefined && Buffer.byteLength(payload) > 8 * 1024 * 1024) {
+		return sendLarge(url, request.method ?? 'POST', headers, Buffer.from(payload));
+	}
 	return new Promise((resolve, reject) => {
-		const { body } = request;
-		const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-		const headers: Record<string, string | string[] | number> = { ...(request.headers ?? {}) };
-		const contentType = request.contentType === undefined ? 'application/json' : request.contentType;
-		if (contentType !== null) headers['content-type'] = contentType;
-		if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
 		const req = http.request(url, { method: request.method ?? 'POST', headers, agent: false, timeout: 60_000 }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (chunk: Buffer) => chunks.push(chunk));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				let parsed: unknown = text;
-				try {
-					parsed = text === '' ? undefined : JSON.parse(text);
-				} catch {
-					// not JSON: keep the text
-				}
-				resolve({ status: res.statusCode ?? 0, text, body: parsed });
-			});
+			res.on('end', () => resolve(toAnswer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
 			res.on('error', reject);
 		});
 		req.on('timeout', () => req.destroy(new Error(`POST ${url} timed out`)));
-		// A server may answer and close before reading a large body: the answer still counts.
-		req.on('error', (error) => reject(error));
+		req.on('error', reject);
 		if (payload !== undefined) req.write(payload);
 		req.end();
 	});
