@@ -203,8 +203,9 @@ export class IdBook {
 		this.owners.set(id, caseName);
 		return id;
 	}
+	/** Also finds a variant a case sent of its id (another case, spaces around it). */
 	ownerOf(id: string): string | undefined {
-		return this.owners.get(id);
+		return this.owners.get(id) ?? this.owners.get(id.trim().toLowerCase());
 	}
 }
 
