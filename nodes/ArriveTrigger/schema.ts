@@ -1,42 +1,30 @@
 /**
- * Zod schema for ARRIVE's `ad-estimates` webhook. Checked: the envelope, and per trip what
- * the node relies on (status, site, something identifying the trip); numbers may come as
- * strings; extra fields pass through (items are built from the body as received).
+ * Zod schemas for ARRIVE's `ad-estimates` webhook, in two kinds:
+ * - strict, for what the node needs: the event name, the trip list, `data.production` (the
+ *   environment filter) and per trip its status, site, identity (`track_tokens[].dest_id`
+ *   or `tid`) and `ack.token` (what makes an approach new). A failure is a 400 naming the field.
+ * - advisory, for everything else (customer, position, times, app id, version): ARRIVE
+ *   retries a refused call twice and then drops it, so a field the node does not use must
+ *   never cost the user the trips. A failure becomes a warning on the item, and the item
+ *   field reads null.
+ * Both read the body's own properties only (see removeProtoKeys).
  */
 import { z } from 'zod/v4';
 
 import type { ParseResult } from '../common/receive';
+import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
 import { identifier, numberish, parseWith, providerTime } from '../common/validation';
 
-const optionalNumber = z.union([numberish, z.literal(''), z.null()]).optional();
-const optionalText = z.union([z.string(), z.number()]).nullable().optional();
-const optionalTime = z.union([providerTime, z.literal(''), z.null()]).optional();
-const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullable().optional();
-
-const trackToken = z.looseObject({
-		dest_id: identifier,
-		track_token: optionalText,
-		pickup_window: optionalObject({ start: optionalTime, end: optionalTime }),
-	});
-
-const estimateSchema = z.looseObject({
-		customer: optionalObject({
-			email: optionalText,
-			sms_number: optionalText,
-			name: optionalText,
-			vehicle: optionalObject({ license_number: optionalText, make: optionalText, model: optionalText }),
-		}),
-		eta: optionalNumber,
-		distance: optionalNumber,
-		lat: optionalNumber,
-		lng: optionalNumber,
-		received_at: optionalTime,
+const strictEstimate = z
+	.looseObject({
 		site_csin: z.string().min(1),
 		status: z.string().min(1),
 		tid: identifier.nullable().optional(),
-		track_tokens: z.array(trackToken).nullable().optional(),
-		ack: optionalObject({ token: z.string().nullable().optional() }),
-		arrived: optionalObject({ zone_name: optionalText }),
+		track_tokens: z.array(z.looseObject({ dest_id: identifier })).nullable().optional(),
+		ack: z
+			.looseObject({ token: z.union([z.string(), z.number()], { error: 'expected a string' }).nullable().optional() })
+			.nullable()
+			.optional(),
 	})
 	.superRefine((estimate, context) => {
 		if (!estimate.track_tokens?.length && !estimate.tid) {
@@ -48,46 +36,104 @@ const estimateSchema = z.looseObject({
 		}
 	});
 
-const adEstimatesSchema = z.looseObject({
-		event: z.string().min(1),
-		data: z.looseObject({
-				app_id: z.string(),
-				estimates: z.array(estimateSchema),
-				production: z.boolean(),
-			}),
-		timestamp: providerTime,
-		version: z.string(),
-	});
+const strictCall = z.looseObject({
+	event: z.string().min(1),
+	data: z.looseObject({
+		estimates: z.array(strictEstimate),
+		production: z.boolean(),
+	}),
+});
 
-export type ArriveEstimate = z.infer<typeof estimateSchema>;
+const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
+const optionalText = z.union([z.string(), z.number()], { error: 'expected a string' }).nullable().optional();
+const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
+const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullable().optional();
+
+const advisoryEstimate = z.looseObject({
+	customer: optionalObject({
+		email: optionalText,
+		sms_number: optionalText,
+		name: optionalText,
+		vehicle: optionalObject({ license_number: optionalText, make: optionalText, model: optionalText }),
+	}),
+	eta: optionalNumber,
+	distance: optionalNumber,
+	lat: optionalNumber,
+	lng: optionalNumber,
+	received_at: optionalTime,
+	track_tokens: z
+		.array(z.looseObject({ track_token: optionalText, pickup_window: optionalObject({ start: optionalTime, end: optionalTime }) }))
+		.nullable()
+		.optional(),
+	arrived: optionalObject({ zone_name: optionalText }),
+});
+
+const advisoryCall = z.looseObject({
+	data: z.looseObject({ app_id: z.string(), estimates: z.array(advisoryEstimate) }),
+	timestamp: providerTime,
+	version: z.string(),
+});
+
+export type ArriveEstimate = z.infer<typeof strictEstimate>;
+
+export interface ArriveTrip {
+	/** The strictly checked fields. */
+	parsed: ArriveEstimate;
+	/** The estimate as sent; every other item field is read from here. */
+	raw: Record<string, unknown>;
+	/** Its place in `data.estimates`. */
+	index: number;
+	/** What looked wrong in this trip's fields. */
+	warnings: string[];
+}
 
 export interface ArriveCall {
 	event: string;
-	appId: string;
+	/** The envelope fields as sent (checked only by the advisory schema). */
+	appId: unknown;
 	production: boolean;
-	timestamp: string | number;
-	version: string;
-	/** Parsed trips, in the order sent, each with the raw estimate it came from. */
-	trips: Array<{ parsed: ArriveEstimate; raw: Record<string, unknown> }>;
-	/** The body as received. */
+	timestamp: unknown;
+	version: unknown;
+	/** Trips in the order sent. */
+	trips: ArriveTrip[];
+	/** The body as received, without `__proto__` keys. */
 	body: Record<string, unknown>;
+	/** What looked wrong outside the trips; shown on every item. */
+	warnings: string[];
 }
 
+const own = (record: unknown, key: string): unknown =>
+	record !== null && typeof record === 'object' && Object.prototype.hasOwnProperty.call(record, key)
+		? (record as Record<string, unknown>)[key]
+		: undefined;
+
 export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
-	const result = parseWith(adEstimatesSchema, body);
+	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
+	}
+	const callWarnings = removeProtoKeys(body).map((path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`);
+	const result = parseWith(strictCall, body);
 	if (!result.ok) return result;
-	const raw = body as { data: { estimates: Array<Record<string, unknown>> } };
-	const { event, data, timestamp, version } = result.event;
+	const rawEstimates = own(own(body, 'data'), 'estimates') as Array<Record<string, unknown>>;
+	const { event, data } = result.event;
+
+	const tripWarnings: string[][] = rawEstimates.map(() => []);
+	for (const warning of advisoryWarnings(advisoryCall, body)) {
+		const [first, second, index] = warning.path;
+		if (first === 'data' && second === 'estimates' && typeof index === 'number' && tripWarnings[index]) tripWarnings[index].push(warning.text);
+		else callWarnings.push(warning.text);
+	}
 	return {
 		ok: true,
 		event: {
 			event,
-			appId: data.app_id,
+			appId: own(own(body, 'data'), 'app_id') ?? null,
 			production: data.production,
-			timestamp,
-			version,
-			trips: data.estimates.map((parsed, i) => ({ parsed, raw: raw.data.estimates[i] })),
+			timestamp: own(body, 'timestamp') ?? null,
+			version: own(body, 'version') ?? null,
+			trips: data.estimates.map((parsed, index) => ({ parsed, raw: rawEstimates[index], index, warnings: tripWarnings[index] })),
 			body: body as Record<string, unknown>,
+			warnings: callWarnings,
 		},
 	};
 }

@@ -5,10 +5,11 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { contentFingerprint, type MemoryLimits } from '../common/dedupe';
-import type { Emission, Receiver, Selection } from '../common/receive';
+import type { MemoryLimits } from '../common/dedupe';
+import { bodyFingerprint, normaliseId } from '../common/fingerprint';
+import type { Emission, ParseResult, Receiver, Selection } from '../common/receive';
 import { ACK_TOKENS_PER_TRIP, type EmitMode, REDELIVERY_MEMORY, statusCategory } from './catalogue';
-import { type ArriveCall, parseArriveCall } from './schema';
+import { type ArriveCall, type ArriveTrip, parseArriveCall } from './schema';
 
 export type EnvironmentFilter = 'both' | 'production' | 'sandbox';
 export type OutputMode = 'perTrip' | 'perCall';
@@ -24,7 +25,12 @@ export interface ArriveSettings {
 	tripMemory: MemoryLimits;
 }
 
-type Trip = ArriveCall['trips'][number];
+type Trip = ArriveTrip;
+
+/** A call as the pipeline carries it: the parsed call and the key of its exact bytes. */
+export interface ReceivedCall extends ArriveCall {
+	fingerprint: string;
+}
 
 /** What is remembered per trip between calls. */
 interface TripState {
@@ -34,72 +40,132 @@ interface TripState {
 
 type ArriveLayout = { acceptedCalls: MemoryLimits; trips: MemoryLimits };
 
-/** ARRIVE's id of the trip; a trip without track tokens is keyed by customer and site. */
+/**
+ * ARRIVE's id of the trip; a trip without track tokens is keyed by customer and site. Ids are
+ * normalised (see normaliseId): the same UUID in another case is the same trip.
+ */
 export function tripKey(trip: Trip['parsed']): string {
 	const destId = trip.track_tokens?.[0]?.dest_id;
-	return destId ? `trip:${destId}` : `tid:${trip.tid}@${trip.site_csin}`;
+	return destId ? `trip:${normaliseId(destId)}` : `tid:${normaliseId(String(trip.tid))}@${trip.site_csin}`;
 }
 
+/**
+ * The ack token as the node compares it. An empty or blank token is no token: counting it as
+ * one would report a new approach that ARRIVE never signalled.
+ */
+export function ackTokenOf(trip: Trip['parsed']): string | undefined {
+	const token = trip.ack?.token;
+	if (token === undefined || token === null) return undefined;
+	const normalised = normaliseId(String(token));
+	return normalised === '' ? undefined : normalised;
+}
+
+const own = (record: unknown, key: string): unknown =>
+	record !== null && typeof record === 'object' && Object.prototype.hasOwnProperty.call(record, key)
+		? (record as Record<string, unknown>)[key]
+		: undefined;
+
 function numberOrNull(value: unknown): number | null {
-	if (value === null || value === undefined || value === '') return null;
+	if (typeof value !== 'number' && typeof value !== 'string') return null;
+	if (value === '') return null;
 	const number = Number(value);
 	return Number.isFinite(number) ? number : null;
 }
 
+/** A text field; anything but a string or number (a warning names it) reads null. */
 function textOrNull(value: unknown): string | null {
-	if (value === null || value === undefined || value === '') return null;
-	return String(value);
+	if (typeof value === 'number') return String(value);
+	if (typeof value !== 'string' || value === '') return null;
+	return value;
 }
 
 /** Flat, clearly named fields: a no-code user maps `customerPhone`, not `customer.sms_number`. */
-export function toTripFields(trip: Trip, why: { previousStatus: string | null; isNewAckToken: boolean }): IDataObject {
-	const { parsed } = trip;
-	const firstToken = parsed.track_tokens?.[0];
-	return {
-		tripId: textOrNull(firstToken?.dest_id),
-		trackToken: textOrNull(firstToken?.track_token),
+export function toTripFields(
+	trip: Trip,
+	why: { previousStatus: string | null; isNewAckToken: boolean },
+	warnings: readonly string[] = trip.warnings,
+): IDataObject {
+	const { parsed, raw } = trip;
+	const tokens = own(raw, 'track_tokens');
+	const firstToken = Array.isArray(tokens) ? tokens[0] : undefined;
+	const customer = own(raw, 'customer');
+	const vehicle = own(customer, 'vehicle');
+	const pickupWindow = own(firstToken, 'pickup_window');
+	const fields: IDataObject = {
+		tripId: textOrNull(parsed.track_tokens?.[0]?.dest_id),
+		trackToken: textOrNull(own(firstToken, 'track_token')),
 		tid: textOrNull(parsed.tid),
 		status: parsed.status,
 		previousStatus: why.previousStatus,
 		isNewAckToken: why.isNewAckToken,
 		ackToken: textOrNull(parsed.ack?.token),
-		eta: numberOrNull(parsed.eta),
-		distance: numberOrNull(parsed.distance),
-		lat: numberOrNull(parsed.lat),
-		lng: numberOrNull(parsed.lng),
-		receivedAt: textOrNull(parsed.received_at),
+		eta: numberOrNull(own(raw, 'eta')),
+		distance: numberOrNull(own(raw, 'distance')),
+		lat: numberOrNull(own(raw, 'lat')),
+		lng: numberOrNull(own(raw, 'lng')),
+		receivedAt: textOrNull(own(raw, 'received_at')),
 		siteCsin: parsed.site_csin,
-		zoneName: textOrNull(parsed.arrived?.zone_name),
-		customerName: textOrNull(parsed.customer?.name),
-		customerEmail: textOrNull(parsed.customer?.email),
-		customerPhone: textOrNull(parsed.customer?.sms_number),
-		vehicleLicenseNumber: textOrNull(parsed.customer?.vehicle?.license_number),
-		vehicleMake: textOrNull(parsed.customer?.vehicle?.make),
-		vehicleModel: textOrNull(parsed.customer?.vehicle?.model),
-		pickupWindowStart: textOrNull(firstToken?.pickup_window?.start),
-		pickupWindowEnd: textOrNull(firstToken?.pickup_window?.end),
-		trackTokens: (trip.raw.track_tokens as IDataObject[] | undefined) ?? [],
+		zoneName: textOrNull(own(own(raw, 'arrived'), 'zone_name')),
+		customerName: textOrNull(own(customer, 'name')),
+		customerEmail: textOrNull(own(customer, 'email')),
+		customerPhone: textOrNull(own(customer, 'sms_number')),
+		vehicleLicenseNumber: textOrNull(own(vehicle, 'license_number')),
+		vehicleMake: textOrNull(own(vehicle, 'make')),
+		vehicleModel: textOrNull(own(vehicle, 'model')),
+		pickupWindowStart: textOrNull(own(pickupWindow, 'start')),
+		pickupWindowEnd: textOrNull(own(pickupWindow, 'end')),
+		trackTokens: Array.isArray(tokens) ? (tokens as IDataObject[]) : [],
 	};
+	// Only present when something looked wrong, so a clean trip's item is unchanged.
+	if (warnings.length > 0) fields.warnings = [...warnings];
+	return fields;
 }
 
 function envelopeOf(call: ArriveCall): IDataObject {
-	return { appId: call.appId, production: call.production, timestamp: call.timestamp, version: call.version };
+	return {
+		appId: call.appId as IDataObject[string],
+		production: call.production,
+		timestamp: call.timestamp as IDataObject[string],
+		version: call.version as IDataObject[string],
+	};
 }
 
-export function arriveReceiver(settings: ArriveSettings): Receiver<ArriveCall, Trip, ArriveLayout> {
+export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall, Trip, ArriveLayout> {
 	const sites = new Set(settings.siteIds);
 	const wantsTrip = (trip: Trip) =>
 		settings.statuses.includes(statusCategory(trip.parsed.status)) && (sites.size === 0 || sites.has(trip.parsed.site_csin));
+	const wantsEnvironment = (call: ArriveCall) => settings.environment === 'both' || call.production === (settings.environment === 'production');
 
 	return {
 		memoryLayout: { acceptedCalls: REDELIVERY_MEMORY, trips: settings.tripMemory },
 
-		parse: parseArriveCall,
+		parse(body, rawBody): ParseResult<ReceivedCall> {
+			const parsed = parseArriveCall(body);
+			if (!parsed.ok) return parsed;
+			const call = parsed.event;
+			// A call is judged against the trip memory: more wanted trips than it holds would
+			// evict trips of this very call, and every later call would find them "new" again.
+			if (call.event === 'ad-estimates' && wantsEnvironment(call)) {
+				const trips = new Set(call.trips.filter(wantsTrip).map((trip) => tripKey(trip.parsed))).size;
+				if (trips > settings.tripMemory.maxEntries) {
+					return {
+						ok: false,
+						status: 413,
+						error: 'too many trips',
+						field: 'data.estimates',
+						problem: `${trips} trips to judge, more than the ${settings.tripMemory.maxEntries} this node remembers; raise Options → Remember at Most (Trips)`,
+					};
+				}
+			}
+			// The timestamp is unchanged on a retry, and so is the rest of a redelivered call: the
+			// bytes as received identify it. Never re-serialised: a deeply nested field would overflow.
+			return { ok: true, event: { ...call, fingerprint: bodyFingerprint(call.body, rawBody) } };
+		},
 
 		select(call): Selection<Trip> {
 			if (call.event !== 'ad-estimates') return { ignored: 'filtered', detail: `event ${call.event} is not handled` };
 			if (call.trips.length === 0) return { ignored: 'no-trips', detail: 'no open trips' };
-			if (settings.environment !== 'both' && call.production !== (settings.environment === 'production')) {
+			if (!wantsEnvironment(call)) {
 				return { ignored: 'filtered', detail: `${call.production ? 'production' : 'sandbox'} calls are not selected` };
 			}
 			const wanted = call.trips.filter(wantsTrip);
@@ -109,32 +175,55 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ArriveCall, T
 
 		emit(call, wanted, memory, now): Emission {
 			// The timestamp is unchanged on a retry, and so is the rest of a redelivered call.
-			const fingerprint = contentFingerprint(call.body);
-			const twin = memory.inFlight('acceptedCalls', fingerprint);
+			const twin = memory.inFlight('acceptedCalls', call.fingerprint);
 			if (twin) return { inFlight: twin };
-			if (memory.table('acceptedCalls').has(fingerprint, now)) {
+			if (memory.table('acceptedCalls').has(call.fingerprint, now)) {
 				return { ignored: 'duplicate', detail: 'this call was already received' };
 			}
-			const tripStates = memory.table<TripState>('trips');
-			const emitted: IDataObject[] = [];
+			// One trip, one item: a trip listed again in the same call is judged once, as first listed.
+			const byKey = new Map<string, { trip: Trip; repeats: number[] }>();
 			for (const trip of wanted) {
 				const key = tripKey(trip.parsed);
+				const seen = byKey.get(key);
+				if (seen) seen.repeats.push(trip.index);
+				else byKey.set(key, { trip, repeats: [] });
+			}
+
+			const tripStates = memory.table<TripState>('trips');
+			const emitted: IDataObject[] = [];
+			const states: Array<[string, TripState]> = [];
+			let changed = false;
+			for (const [key, { trip, repeats }] of byKey) {
 				const previous = tripStates.recall(key, now);
-				const ackToken = trip.parsed.ack?.token ?? undefined;
+				const ackToken = ackTokenOf(trip.parsed);
 				const isNewAckToken = ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
 				const statusChanged = previous?.status !== trip.parsed.status;
 				if (isNewAckToken || statusChanged) {
 					const ackTokens = [...(previous?.ackTokens ?? []), ...(isNewAckToken ? [ackToken] : [])].slice(-ACK_TOKENS_PER_TRIP);
-					memory.remember<TripState>('trips', key, { status: trip.parsed.status, ackTokens });
+					states.push([key, { status: trip.parsed.status, ackTokens }]);
+					changed = true;
+				} else if (previous) {
+					states.push([key, previous]);
 				}
 				const emit =
 					settings.emit === 'everyUpdate' ||
 					(settings.emit === 'newArrival' && isNewAckToken) ||
 					(settings.emit === 'statusChange' && statusChanged);
-				if (emit) emitted.push(toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }));
+				if (!emit) continue;
+				const warnings = [...call.warnings, ...trip.warnings];
+				if (repeats.length > 0) {
+					warnings.push(
+						`data.estimates[${repeats.join('], data.estimates[')}]: the same trip again in this call; only data.estimates[${trip.index}] was used`,
+					);
+				}
+				emitted.push(toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }, warnings));
 			}
+			// Writing any state may evict the oldest trips; every trip of this call is then written
+			// too (unchanged ones as they were), so none of them is the one evicted. A call with
+			// nothing new writes nothing, evicts nothing and costs no save.
+			if (changed) for (const [key, state] of states) memory.remember<TripState>('trips', key, state);
 			if (emitted.length === 0) return { ignored: 'no-change', detail: 'no trip has anything new' };
-			memory.claim('acceptedCalls', fingerprint);
+			memory.claim('acceptedCalls', call.fingerprint);
 			if (settings.output === 'perCall') return { items: [{ ...envelopeOf(call), tripCount: emitted.length, trips: emitted }] };
 			return { items: emitted.map((fields) => ({ ...fields, ...envelopeOf(call) })) };
 		},

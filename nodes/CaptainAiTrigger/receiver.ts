@@ -21,6 +21,21 @@ export interface CaptainSettings {
 /** Captain retries 15 times with exponential backoff; its horizon is not published. */
 export const CAPTAIN_MEMORY_DEFAULTS = { hours: 72, maxEvents: 10000 };
 
+/**
+ * How far ahead of our clock a `created_at` may be and still be used as it is for ordering.
+ * Beyond it the time is taken as now plus this allowance: an event dated 9999-12-31 would
+ * otherwise make every genuine later event for its entity look older for as long as the
+ * memory lasts. So one event can hold an entity back for at most this long.
+ */
+export const FUTURE_ALLOWANCE_MS = 60_000;
+
+/** The time an event is ordered by: `created_at`, but never later than now plus the allowance. */
+export function orderingTime(createdAtMs: number, now: number): number {
+	// Unix seconds like 1e306 overflow to ±Infinity, which the saved memory cannot hold.
+	if (!Number.isFinite(createdAtMs)) return createdAtMs > 0 ? now + FUTURE_ALLOWANCE_MS : 0;
+	return Math.min(createdAtMs, now + FUTURE_ALLOWANCE_MS);
+}
+
 type CaptainLayout = { acceptedEvents: MemoryLimits; latestPerEntity: MemoryLimits };
 
 function wantsEnvironment(environment: string, filter: EnvironmentFilter): boolean {
@@ -30,7 +45,8 @@ function wantsEnvironment(environment: string, filter: EnvironmentFilter): boole
 }
 
 /** Envelope fields under names a no-code user can map; `data` fields follow at the top level. */
-export function toCaptainItem(event: CaptainEvent, output: CaptainOutput): IDataObject {
+export function toCaptainItem(event: CaptainEvent, output: CaptainOutput, warnings: readonly string[] = event.warnings): IDataObject {
+	// Raw output is the body exactly as sent (less any `__proto__` key): no field is added to it.
 	if (output === 'raw') return event.body as IDataObject;
 	const kind = findCaptainEvent(event.name);
 	const envelope: IDataObject = {
@@ -38,14 +54,19 @@ export function toCaptainItem(event: CaptainEvent, output: CaptainOutput): IData
 		eventId: event.eventId,
 		environment: event.environment,
 		createdAt: event.createdAt,
-		sentAt: event.sentAt,
+		sentAt: event.sentAt as IDataObject[string],
 		deliveryAttempt: event.deliveryAttempt,
 	};
 	if (kind?.entity) {
 		envelope.entityType = kind.entity.type;
 		envelope.entityId = event.entityId ?? null;
 	}
-	if (kind?.statusField) envelope.status = (event.data[kind.statusField] as string | undefined) ?? null;
+	if (kind?.statusField) {
+		const status = Object.prototype.hasOwnProperty.call(event.data, kind.statusField) ? event.data[kind.statusField] : undefined;
+		envelope.status = (status as IDataObject[string]) ?? null;
+	}
+	// Only present when something looked wrong, so a clean event's item is unchanged.
+	if (warnings.length > 0) envelope.warnings = [...warnings];
 	// The envelope names are camelCase and Captain's are snake_case; should one ever collide,
 	// the envelope keeps its meaning and the raw output still has the original.
 	return { ...(event.data as IDataObject), ...envelope };
@@ -69,22 +90,29 @@ export function captainReceiver(settings: CaptainSettings): Receiver<CaptainEven
 
 		emit(event, _wanted, memory, now): Emission {
 			// event_uuid is the same on every retry of an event: it is the redelivery key.
-			const twin = memory.inFlight('acceptedEvents', event.eventId);
+			const twin = memory.inFlight('acceptedEvents', event.eventKey);
 			if (twin) return { inFlight: twin };
-			if (memory.table('acceptedEvents').has(event.eventId, now)) {
+			if (memory.table('acceptedEvents').has(event.eventKey, now)) {
 				return { ignored: 'duplicate', detail: `event ${event.eventId} was already received` };
 			}
+			const warnings = [...event.warnings];
 			const group = findCaptainEvent(event.name)?.orderingGroup;
-			const orderingKey = settings.dropOutOfOrder && group && event.entityId ? `${group}:${event.entityId}` : undefined;
+			const orderingKey = settings.dropOutOfOrder && group && event.entityKey ? `${group}:${event.entityKey}` : undefined;
 			if (orderingKey) {
-				const latest = memory.table<number>('latestPerEntity').recall(orderingKey, now);
-				if (latest !== undefined && event.createdAtMs < latest) {
+				const orderedAt = orderingTime(event.createdAtMs, now);
+				if (orderedAt !== event.createdAtMs) {
+					warnings.push(`created_at: later than now; ordered as if created at ${new Date(orderedAt).toISOString()}`);
+				}
+				const recalled = memory.table<number>('latestPerEntity').recall(orderingKey, now);
+				// Clamped again on the way out: a time saved before this guard existed must not block either.
+				const latest = recalled === undefined ? undefined : orderingTime(recalled, now);
+				if (latest !== undefined && orderedAt < latest) {
 					return { ignored: 'out-of-order', detail: `a newer ${event.name} for ${event.entityId} was already received` };
 				}
-				memory.remember('latestPerEntity', orderingKey, event.createdAtMs);
+				memory.remember('latestPerEntity', orderingKey, orderedAt);
 			}
-			memory.claim('acceptedEvents', event.eventId);
-			return { items: [toCaptainItem(event, settings.output)] };
+			memory.claim('acceptedEvents', event.eventKey);
+			return { items: [toCaptainItem(event, settings.output, warnings)] };
 		},
 	};
 }

@@ -1,47 +1,72 @@
 /**
- * Zod schemas for Captain.AI webhook bodies. They check what the node relies on — the
- * envelope, the event name, the ids used for dedupe and ordering — and accept the documented
- * quirks (numbers as strings, floats for integers, three timestamp formats, custom fields as
- * object/array/null). Everything else passes through untouched: items are built from the
- * body as received, not from the parsed copy.
+ * Zod schemas for Captain.AI webhook bodies, in two kinds:
+ * - strict, for what the node needs — the event name, `event_uuid` (the redelivery key),
+ *   `created_at` (the ordering time), `environment` (the filter), `data` and the entity id
+ *   used for ordering. A failure is a 400 naming the field.
+ * - advisory, for everything else (metadata, documented data fields). Captain retries a
+ *   refused event 15 times and then drops it, so a field the node does not use must never
+ *   cost the user the event: a failure there becomes a warning on the item, and the field
+ *   is passed on as sent.
+ * Both read the body's own properties only (see removeProtoKeys).
  */
 import { z } from 'zod/v4';
 
-import { identifier, numberish, parseProviderTime, parseWith, providerTime } from '../common/validation';
+import { normaliseId } from '../common/fingerprint';
 import type { ParseResult } from '../common/receive';
+import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
+import { identifier, numberish, parseProviderTime, parseWith, providerTime } from '../common/validation';
 import { CAPTAIN_EVENTS, findCaptainEvent } from './events';
 
-const envelopeSchema = z.looseObject({
-		event_name: z.string().min(1),
-		event_uuid: z.string().min(1).max(200),
-		created_at: providerTime,
-		environment: z.string(),
-		metadata: z.looseObject({
-				sent_at: providerTime,
-				delivery_attempt: numberish.refine((value) => Number(value) >= 1, 'expected an attempt number of 1 or more'),
-			}),
-		data: z.looseObject({}),
-	});
+/** Longer than any UUID or id Captain documents; bounds what a sender can make us hash and keep. */
+const MAX_EVENT_ID_LENGTH = 200;
 
-const customFields = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()]).optional();
-// Fields the node does not rely on are checked loosely: a refusal makes Captain retry an
-// event 15 times and then lose it, so only a value of a clearly wrong kind is refused.
+/** `event_uuid`: a string; a number is read as its string form (and flagged). */
+const eventId = z.union(
+	[
+		z
+			.string()
+			.refine((text) => text.trim() !== '', 'expected a non-empty id')
+			.refine((text) => text.trim().length <= MAX_EVENT_ID_LENGTH, `expected at most ${MAX_EVENT_ID_LENGTH} characters`),
+		z.number(),
+	],
+	{ error: 'expected an event id (a non-empty string)' },
+);
+
+const strictEnvelope = z.looseObject({
+	event_name: z.string().min(1),
+	event_uuid: eventId,
+	created_at: providerTime,
+	environment: z.string(),
+	data: z.looseObject({}),
+});
+
+const advisoryEnvelope = z.looseObject({
+	metadata: z.looseObject({
+		sent_at: providerTime,
+		delivery_attempt: numberish.refine((value) => Number(value) >= 1, 'expected an attempt number of 1 or more'),
+	}),
+});
+
+const customFields = z
+	.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()], { error: 'expected an object, a list or null' })
+	.optional();
 // Captain sends empty strings for absent numbers (e.g. item `sequence: ""`).
-const optionalNumber = z.union([numberish, z.literal(''), z.null()]).optional();
+const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
 const optionalText = z.string().nullable().optional();
-const optionalTime = z.union([providerTime, z.literal(''), z.null()]).optional();
+const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
 
 const location = z.looseObject({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime });
 
-/** Extra checks per event, beyond the entity id the catalogue names. */
-const dataChecks: Record<string, z.core.$ZodLooseShape> = {
+/** What Captain documents per event, beyond the entity id the catalogue names. Advisory only. */
+const documentedFields: Record<string, z.core.$ZodLooseShape> = {
 	'agent.radar_locations.created': {
 		agent_locations: z.array(z.looseObject({ agent_uuid: identifier, locations: z.array(location) })),
 	},
 	agent_eta_updated: { eta_till_available: optionalNumber, eta_arrive_at_home_hub: optionalNumber, calculated_at: optionalNumber },
 	job_delivery_status_updated: {
 		job_delivery_status: optionalText,
-		job_delivery_status_agent_location: z.looseObject({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
+		job_delivery_status_agent_location: z
+			.looseObject({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
 			.nullable()
 			.optional(),
 	},
@@ -51,60 +76,97 @@ const dataChecks: Record<string, z.core.$ZodLooseShape> = {
 	order_kds_print_request: { order_status: optionalText },
 };
 
-function dataSchemaFor(eventName: string): z.ZodTypeAny {
-	const kind = findCaptainEvent(eventName);
-	const shape: z.core.$ZodLooseShape = {
-		order_custom_fields: customFields,
-		published_at: optionalNumber,
-		...(dataChecks[eventName] ?? {}),
-	};
-	if (kind?.entity) shape[kind.entity.idField] = kind.entity.required ? identifier : identifier.nullable().optional();
-	return z.looseObject(shape);
+function advisoryDataSchemaFor(eventName: string): z.ZodType {
+	return z.looseObject({ order_custom_fields: customFields, published_at: optionalNumber, ...(documentedFields[eventName] ?? {}) });
 }
 
-const dataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, dataSchemaFor(kind.name)]));
-const unlistedDataSchema = dataSchemaFor('');
+/** The entity id, when the catalogue names one: the ordering key, so checked strictly. */
+function strictDataSchemaFor(eventName: string): z.ZodType {
+	const entity = findCaptainEvent(eventName)?.entity;
+	if (!entity) return z.looseObject({});
+	return z.looseObject({ [entity.idField]: entity.required ? identifier : identifier.nullable().optional() });
+}
+
+const strictDataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, strictDataSchemaFor(kind.name)]));
+const advisoryDataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, advisoryDataSchemaFor(kind.name)]));
+const unlistedAdvisoryDataSchema = advisoryDataSchemaFor('');
+const unlistedStrictDataSchema = z.looseObject({});
 
 export interface CaptainEvent {
 	name: string;
+	/** `event_uuid` as sent (a number in its string form). */
 	eventId: string;
+	/** The redelivery key: `eventId` normalised (see normaliseId). */
+	eventKey: string;
 	environment: string;
 	createdAt: string | number;
 	createdAtMs: number;
-	sentAt: string | number;
-	deliveryAttempt: number;
+	sentAt: unknown;
+	/** `metadata.delivery_attempt` as a number; null when it is not one. */
+	deliveryAttempt: number | null;
 	/** The id of the entity the event is about, when the catalogue names one and it is present. */
 	entityId?: string;
-	/** The body as received. */
+	/** The ordering key: `entityId` normalised. */
+	entityKey?: string;
+	/** The body as received, without `__proto__` keys. */
 	body: Record<string, unknown>;
 	data: Record<string, unknown>;
+	/** What looked wrong in fields the node does not need; shown on the item. */
+	warnings: string[];
+}
+
+function ownField(record: Record<string, unknown>, key: string): unknown {
+	return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
-	const envelope = parseWith(envelopeSchema, body);
+	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
+	}
+	const warnings = removeProtoKeys(body).map((path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`);
+
+	const envelope = parseWith(strictEnvelope, body);
 	if (!envelope.ok) return envelope;
-	const { event_name: name } = envelope.event;
-	const dataResult = parseWith(dataSchemas.get(name) ?? unlistedDataSchema, envelope.event.data);
+	const raw = body as Record<string, unknown>;
+	const { event_name: name, event_uuid: sentEventId } = envelope.event;
+
+	// The raw body's own `data`, not zod's copy of it: that copy is built by assignment.
+	const data = ownField(raw, 'data') as Record<string, unknown>;
+	const dataResult = parseWith(strictDataSchemas.get(name) ?? unlistedStrictDataSchema, data);
 	if (!dataResult.ok) {
 		return { ...dataResult, field: dataResult.field === '(body)' ? 'data' : `data.${dataResult.field}` };
 	}
-	const parsedData = dataResult.event as Record<string, unknown>;
+
+	if (typeof sentEventId === 'number') warnings.push(`event_uuid: a number; its string form "${sentEventId}" is the event id`);
+	for (const warning of advisoryWarnings(advisoryEnvelope, raw)) warnings.push(warning.text);
+	for (const warning of advisoryWarnings(advisoryDataSchemas.get(name) ?? unlistedAdvisoryDataSchema, data, ['data'])) {
+		warnings.push(warning.text);
+	}
+
 	const idField = findCaptainEvent(name)?.entity?.idField;
-	const entityId = idField ? (parsedData[idField] as string | null | undefined) : undefined;
-	const raw = body as Record<string, unknown>;
+	const sentEntityId = idField ? ownField(data, idField) : undefined;
+	const entityId = sentEntityId === undefined || sentEntityId === null ? undefined : String(sentEntityId);
+	const eventId = String(sentEventId);
+	const metadata = ownField(raw, 'metadata');
+	const metadataRecord = metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {};
+	const attempt = ownField(metadataRecord, 'delivery_attempt');
+	const attemptNumber = typeof attempt === 'number' || typeof attempt === 'string' ? Number(attempt) : NaN;
 	return {
 		ok: true,
 		event: {
 			name,
-			eventId: envelope.event.event_uuid,
+			eventId,
+			eventKey: normaliseId(eventId),
 			environment: envelope.event.environment,
 			createdAt: envelope.event.created_at,
 			createdAtMs: parseProviderTime(envelope.event.created_at) as number,
-			sentAt: envelope.event.metadata.sent_at,
-			deliveryAttempt: Number(envelope.event.metadata.delivery_attempt),
-			entityId: entityId ?? undefined,
+			sentAt: ownField(metadataRecord, 'sent_at') ?? null,
+			deliveryAttempt: Number.isFinite(attemptNumber) && attempt !== '' ? attemptNumber : null,
+			entityId,
+			entityKey: entityId === undefined ? undefined : normaliseId(entityId),
 			body: raw,
-			data: raw.data as Record<string, unknown>,
+			data,
+			warnings,
 		},
 	};
 }

@@ -151,6 +151,17 @@ export function isAddressAllowed(clientAddress: string | undefined, ranges: read
 	return ranges.some((range) => inRange(address, range));
 }
 
+/** Where a reverse proxy in front of n8n sits: loopback, private (RFC 1918), link-local, unique local (fc00::/7). */
+const PROXY_NETWORKS = parseAllowlist('127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 ::1 fc00::/7 fe80::/10').ranges;
+
+/**
+ * Whether the address n8n resolved could be a reverse proxy of this n8n. A request from a
+ * public address that carries X-Forwarded-For came straight to n8n: its header is a claim.
+ */
+export function isPrivateAddress(clientAddress: string | undefined): boolean {
+	return isAddressAllowed(clientAddress, PROXY_NETWORKS);
+}
+
 /** The address as people write it: `::ffff:1.2.3.4` shown as `1.2.3.4`. */
 export function displayAddress(clientAddress: string | undefined): string {
 	if (!clientAddress) return 'unknown';

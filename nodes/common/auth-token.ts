@@ -13,6 +13,33 @@ export function isTokenValid(received: string | string[] | undefined, expected: 
 	return timingSafeEqual(receivedDigest, expectedDigest);
 }
 
+/**
+ * Why a request's shared-secret header does not authenticate it, or `undefined` when it does.
+ *
+ * A header sent twice is refused with its own reason: Node joins the two values into one
+ * ("a, b"), which would be compared as a wrong token and reported as such, hiding the real
+ * mistake. Spaces around the value never reach here: HTTP defines them as not part of the
+ * value (RFC 9110, 5.5) and Node's parser strips them, so " token " is the token.
+ */
+export function judgeSharedSecret(
+	headers: Record<string, string | string[] | undefined>,
+	rawHeaders: readonly string[] | undefined,
+	header: string,
+	expected: string,
+): string | undefined {
+	const name = header.toLowerCase();
+	const received = headers[name];
+	if (received === undefined) return `missing ${header} header`;
+	let lines = Array.isArray(received) ? received.length : 1;
+	if (rawHeaders) {
+		lines = 0;
+		for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) lines++;
+	}
+	if (lines > 1) return `${header} header sent ${lines} times; send it once`;
+	if (!isTokenValid(received, expected)) return `invalid ${header}`;
+	return undefined;
+}
+
 /** Minimum length below which a shared secret is easy to guess. */
 export const MIN_TOKEN_LENGTH = 16;
 

@@ -22,16 +22,13 @@
  *   (webhook processes in queue mode, whose runs execute on workers): trusted in full.
  */
 
-import { createHash, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 
-/**
- * A key for "exactly this content again": a redelivery of a call whose body carries no id
- * of its own. JSON from JSON.parse keeps the sender's key order, so the same bytes give the
- * same fingerprint.
- */
-export function contentFingerprint(value: unknown): string {
-	return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
-}
+import { fingerprintValue, memoryKey } from './fingerprint';
+
+// Moved to fingerprint.ts (lossless for any id, no recursion); kept here for importers.
+export { memoryKey };
+export const contentFingerprint = fingerprintValue;
 
 export interface MemoryLimits {
 	/** Most entries kept; the oldest go first. */
@@ -63,20 +60,11 @@ interface Entry<V> {
 }
 
 /**
- * Keys are kept as an 84-bit digest: event ids and trip keys are 20–60 characters, and their
- * size is what each save costs. At 10 000 entries the chance of two digests colliding is
- * about 1e-17.
- */
-export function memoryKey(key: string): string {
-	return createHash('sha256').update(key).digest('base64url').slice(0, 14);
-}
-
-/**
  * A table snapshot is one string, a line per entry: `digest TAB time TAB value`, the time in
  * whole seconds, base 36; the value omitted when `true`, base 36 when an integer, else JSON.
- * An accepted Captain event costs 22 bytes here (newline included), its ordering entry 32. One string is several
- * times cheaper for n8n to stringify and store than thousands of small arrays, and since
- * each line is formatted once, a snapshot is just a join.
+ * An accepted Captain event costs 22 bytes here (newline included), its ordering entry 32.
+ * One string is several times cheaper for n8n to stringify and store than thousands of
+ * small arrays, and since each line is formatted once, a snapshot is just a join.
  */
 export type TableSnapshot = string;
 

@@ -5,8 +5,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { type AddressRange, displayAddress, isAddressAllowed } from './allowlist';
-import { isTokenValid } from './auth-token';
+import { type AddressRange, displayAddress, isAddressAllowed, isPrivateAddress } from './allowlist';
+import { judgeSharedSecret } from './auth-token';
 import { type Delivery, type MemoryLayout, type NodeMemory, isOverloaded, openMemory } from './dedupe';
 
 /** What the pipeline needs to know about one HTTP request. */
@@ -16,7 +16,11 @@ export interface IncomingRequest {
 	/** Whether n8n trusts a proxy (N8N_PROXY_HOPS > 0), i.e. `req.ips` is filled from X-Forwarded-For. */
 	proxyTrusted: boolean;
 	headers: Record<string, string | string[] | undefined>;
+	/** Node's header lines as sent (name, value, name, value…): shows a header sent twice. */
+	rawHeaders?: string[];
 	body: unknown;
+	/** The bytes n8n received (after any Content-Encoding), when it kept them: `req.rawBody`. */
+	rawBody?: Uint8Array;
 }
 
 export interface GuardSettings {
@@ -26,7 +30,10 @@ export interface GuardSettings {
 	sharedSecret?: { header: string; expected: string };
 }
 
-export type ParseResult<Event> = { ok: true; event: Event } | { ok: false; field: string; problem: string };
+export type ParseResult<Event> =
+	| { ok: true; event: Event }
+	/** 400 "invalid body" unless `status` and `error` say otherwise (413: more than the node can judge). */
+	| { ok: false; field: string; problem: string; status?: 400 | 413; error?: string };
 
 /** Why a valid request started no execution. Each is answered 200 so the sender does not retry. */
 export type IgnoreReason =
@@ -46,7 +53,7 @@ export type Emission =
 
 /** A provider's half of the pipeline. */
 export interface Receiver<Event, Candidate, Layout extends MemoryLayout> {
-	parse(body: unknown): ParseResult<Event>;
+	parse(body: unknown, rawBody?: Uint8Array): ParseResult<Event>;
 	/** What the user asked for (event type, status, environment, site); no memory needed. */
 	select(event: Event): Selection<Candidate>;
 	/**
@@ -64,7 +71,7 @@ export interface MemoryPlace {
 }
 
 export type Verdict =
-	| { outcome: 'refused'; status: 400 | 401 | 403; body: IDataObject }
+	| { outcome: 'refused'; status: 400 | 401 | 403 | 413; body: IDataObject }
 	| { outcome: 'ignored'; status: 200; body: IDataObject }
 	/** n8n is behind: the provider should retry later. */
 	| { outcome: 'busy'; status: 503; retryAfterSeconds: number; body: IDataObject }
@@ -76,7 +83,7 @@ export type Verdict =
 /** Both providers retry on 5xx; a short wait is enough for n8n to catch up. */
 const RETRY_AFTER_SECONDS = 10;
 
-function refuse(status: 400 | 401 | 403, body: IDataObject): Verdict {
+function refuse(status: 400 | 401 | 403 | 413, body: IDataObject): Verdict {
 	return { outcome: 'refused', status, body };
 }
 
@@ -93,17 +100,18 @@ export function guardRequest(request: IncomingRequest, guard: GuardSettings): Ve
 	if (guard.allowlist && !isAddressAllowed(request.clientAddress, guard.allowlist)) {
 		const address = displayAddress(request.clientAddress);
 		const body: IDataObject = { error: 'address not allowed', address };
-		if (hasHeader(request.headers, 'x-forwarded-for') && !request.proxyTrusted) {
+		// Only for a caller that can be a reverse proxy (loopback or private network): to anyone
+		// else, X-Forwarded-For is a claim, and the advice would be to believe it.
+		if (hasHeader(request.headers, 'x-forwarded-for') && !request.proxyTrusted && isPrivateAddress(request.clientAddress)) {
 			body.hint =
-				'The request came through a proxy, but n8n does not trust proxies, so the proxy\'s own address was judged. Set N8N_PROXY_HOPS to the number of proxies in front of n8n.';
+				'The request came through a proxy, but n8n does not trust proxies, so the proxy\'s own address was judged. If n8n can be reached only through that proxy, set N8N_PROXY_HOPS to the number of proxies in front of n8n.';
 		}
 		return refuse(403, body);
 	}
 	if (guard.sharedSecret) {
 		const { header, expected } = guard.sharedSecret;
-		const received = request.headers[header.toLowerCase()];
-		if (received === undefined) return refuse(401, { error: `missing ${header} header` });
-		if (!isTokenValid(received, expected)) return refuse(401, { error: `invalid ${header}` });
+		const problem = judgeSharedSecret(request.headers, request.rawHeaders, header, expected);
+		if (problem) return refuse(401, { error: problem });
 	}
 	return undefined;
 }
@@ -115,11 +123,31 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 	place: MemoryPlace,
 	now: number,
 ): Verdict {
+	// A thrown error would make n8n answer 500 and record a failed execution; whatever a body
+	// does to parse, select or emit, the sender gets an answer and nothing runs.
+	try {
+		return judge(request, guard, receiver, place, now);
+	} catch (error) {
+		return unprocessable(error);
+	}
+}
+
+function unprocessable(error: unknown): Verdict {
+	return refuse(400, { error: 'unprocessable body', field: '(body)', problem: describeFault(error) });
+}
+
+function judge<Event, Candidate, Layout extends MemoryLayout>(
+	request: IncomingRequest,
+	guard: GuardSettings,
+	receiver: Receiver<Event, Candidate, Layout>,
+	place: MemoryPlace,
+	now: number,
+): Verdict {
 	const refusal = guardRequest(request, guard);
 	if (refusal) return refusal;
 
-	const parsed = receiver.parse(request.body);
-	if (!parsed.ok) return refuse(400, { error: 'invalid body', field: parsed.field, problem: parsed.problem });
+	const parsed = receiver.parse(request.body, request.rawBody);
+	if (!parsed.ok) return refuse(parsed.status ?? 400, { error: parsed.error ?? 'invalid body', field: parsed.field, problem: parsed.problem });
 
 	// Opened only now: refused requests never touch memory; filtered ones only to save it when due.
 	const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });
@@ -129,7 +157,13 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 		return ignore(selection.ignored, selection.detail);
 	}
 
-	const emission = receiver.emit(parsed.event, selection.wanted, memory, now);
+	let emission: Emission;
+	try {
+		emission = receiver.emit(parsed.event, selection.wanted, memory, now);
+	} catch (error) {
+		memory.rollBack(); // a fault halfway through emit leaves no partial records
+		return unprocessable(error);
+	}
 	if ('inFlight' in emission) {
 		memory.rollBack();
 		return { outcome: 'in-flight', settled: emission.inFlight };
@@ -149,4 +183,11 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 		};
 	}
 	return { outcome: 'accepted', status: 200, items: emission.items, delivery: memory.hold() };
+}
+
+/** The fault's kind and message, never its stack: enough to look for in the payload. */
+function describeFault(error: unknown): string {
+	const name = error instanceof Error ? error.name : 'Error';
+	const message = error instanceof Error ? error.message : String(error);
+	return `the node could not process this body (${name}: ${message.slice(0, 200)})`;
 }

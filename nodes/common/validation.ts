@@ -25,16 +25,26 @@ export function parseWith<T>(schema: z.ZodType<T>, body: unknown): ParseResult<T
 }
 
 /** Providers send numbers as strings ("36.12", "35.2"); both are accepted and read as numbers. */
-export const numberish = z.union([
-	z.number(),
-	z
-		.string()
-		.trim()
-		.regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, 'expected a number'),
-]);
+export const numberish = z.union(
+	[
+		z.number(),
+		z
+			.string()
+			.trim()
+			.regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, 'expected a number'),
+	],
+	{ error: 'expected a number' },
+);
 
-/** Ids are strings, but a sender that switches to numbers should not break dedupe. */
-export const identifier = z.union([z.string().min(1), z.number()]).transform(String);
+/**
+ * Ids are strings, but a sender that switches to numbers should not break dedupe: a number
+ * counts as its string form. An id of only whitespace identifies nothing.
+ */
+export const identifier = z
+	.union([z.string().refine((text) => text.trim() !== '', 'expected a non-empty id'), z.number()], {
+		error: 'expected an id (a non-empty string)',
+	})
+	.transform(String);
 
 const ZONED_SPACE_FORMAT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(UTC|Z|[+-]\d{2}:?\d{2})$/;
 

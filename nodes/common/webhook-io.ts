@@ -36,6 +36,11 @@ export function decodeBody(body: unknown, rawBody: unknown): unknown {
 	}
 }
 
+function rawBodyOf(request: object): Uint8Array | undefined {
+	const rawBody = (request as { rawBody?: unknown }).rawBody;
+	return rawBody instanceof Uint8Array ? rawBody : undefined;
+}
+
 export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest {
 	const request = context.getRequestObject();
 	return {
@@ -44,7 +49,9 @@ export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest
 		clientAddress: request.ip ?? request.socket?.remoteAddress,
 		proxyTrusted: Array.isArray(request.ips) && request.ips.length > 0,
 		headers: request.headers,
+		rawHeaders: Array.isArray(request.rawHeaders) ? request.rawHeaders : undefined,
 		body: decodeBody(request.body, (request as { rawBody?: unknown }).rawBody),
+		rawBody: rawBodyOf(request),
 	};
 }
 

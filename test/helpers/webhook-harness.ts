@@ -223,7 +223,8 @@ export class SavedWorkflow {
 		return {
 			httpRequest: {
 				method: 'POST',
-				headers: lowercaseKeys(request.headers ?? {}),
+				headers: nodeHeaders(request.headers ?? {}),
+				rawHeaders: rawHeaderLines(request.headers ?? {}),
 				body: request.body,
 				rawBody: request.rawBody,
 				ip: request.ip ?? '127.0.0.1',
@@ -282,6 +283,17 @@ class FakeResponse extends EventEmitter {
 	}
 }
 
-function lowercaseKeys(headers: Record<string, string | string[]>) {
-	return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]));
+/**
+ * `req.headers` as Node builds it: names in lower case, and a header sent more than once (an
+ * array here) joined with ", " into one value, as Node does for every header but a few.
+ */
+function nodeHeaders(headers: Record<string, string | string[]>) {
+	return Object.fromEntries(
+		Object.entries(headers).map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value.join(', ') : value]),
+	);
+}
+
+/** `req.rawHeaders`: one name/value pair per line sent, names as written. */
+function rawHeaderLines(headers: Record<string, string | string[]>) {
+	return Object.entries(headers).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).flatMap((line) => [key, line]));
 }

@@ -22,16 +22,9 @@ import deliveries from '../real-n8n/deliveries.js';
 import harness from '../real-n8n/n8n.js';
 
 const { N8n } = harness;
-const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers } = deliveries;
+const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, seededRandom, parseArgs, checkList } = deliveries;
 
-const args = Object.fromEntries(
-	process.argv
-		.slice(2)
-		.join(' ')
-		.split('--')
-		.filter(Boolean)
-		.map((pair) => pair.trim().split(/\s+/)),
-);
+const args = parseArgs(process.argv.slice(2));
 const DELIVERIES = Number(args.deliveries ?? 2000);
 const CRASH_EVENTS = Number(args['crash-events'] ?? 200);
 const CONCURRENCY = 8;
@@ -41,23 +34,12 @@ const TOKEN = `load-${randomUUID()}`;
 const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/captain/order_status_updated.json', import.meta.url), 'utf8'));
 
-const checks = [];
-function check(name, ok, detail = '') {
-	checks.push({ name, ok });
-	console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` (${detail})` : ''}`);
-}
+const checks = checkList();
+const { check } = checks;
 
 // ------------------------------------------------------------------------------------------
 // The stream: a fixed sequence of deliveries, the same for every receiver.
 
-/** A small deterministic generator, so every receiver gets the very same stream. */
-function random(seed) {
-	let state = seed >>> 0;
-	return () => {
-		state = (state * 1664525 + 1013904223) >>> 0;
-		return state / 2 ** 32;
-	};
-}
 
 function eventBody(index, attempt) {
 	const createdAt = new Date(Date.UTC(2026, 10, 25, 8, 0, 0) + index * 1000).toISOString();
@@ -73,7 +55,7 @@ function eventBody(index, attempt) {
 
 /** Deliveries as [eventIndex, attempt]; redeliveries of earlier events, some right after (twins). */
 function makeStream(count, seed) {
-	const next = random(seed);
+	const next = seededRandom(seed);
 	const stream = [];
 	const attempts = [];
 	while (stream.length < count) {
@@ -279,7 +261,7 @@ console.log('|---|---|---|---|---|---|---|');
 for (const row of crashRows) {
 	console.log(`| ${row.signal} | ${row.acceptedBefore} | ${formatAnswers(row.answersBefore)} | ${formatAnswers(row.answersAfter)} | ${JSON.stringify(row.byStatus)} | ${row.lost} | ${row.doubled} |`);
 }
-const failed = checks.filter((c) => !c.ok).length;
+const failed = checks.failed;
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
-console.log(`load: ${checks.length - failed} passed, ${failed} failed`);
+console.log(checks.summary('load'));
 process.exit(failed === 0 ? 0 : 1);

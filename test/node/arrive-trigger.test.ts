@@ -283,14 +283,27 @@ describe('ARRIVE Trigger through webhook()', () => {
 				delete body.data.estimates[0].track_tokens;
 				delete body.data.estimates[0].tid;
 			}],
-			['data.estimates[0].eta', 'eta not a number', (body) => (body.data.estimates[0].eta = 'soon')],
-			['timestamp', 'timestamp not a time', (body) => (body.timestamp = 'now')],
-			['version', 'version missing', (body) => delete body.version],
+			['data.estimates[0].ack.token', 'ack token an object', (body) => (body.data.estimates[0].ack = { token: { a: 1 } })],
 		])('malformed → 400 naming %s (%s)', async (field, _case, breakIt) => {
 			const body = sample();
 			breakIt(body);
 			const answer = await arriveWorkflow().call(fromArrive(body));
 			expect(answer).toMatchObject({ status: 400, body: { error: 'invalid body', field }, startsExecution: false });
+		});
+
+		test.each<[string, string, (body: Record<string, any>) => void, IDataObject]>([
+			['data.estimates[0].eta', 'eta not a number', (body) => (body.data.estimates[0].eta = 'soon'), { eta: null }],
+			['timestamp', 'timestamp not a time', (body) => (body.timestamp = 'now'), { timestamp: 'now' }],
+			['version', 'version missing', (body) => delete body.version, { version: null }],
+			['data.app_id', 'app_id a number', (body) => (body.data.app_id = 7), { appId: 7 }],
+			['data.estimates[0].customer', 'customer a string', (body) => (body.data.estimates[0].customer = 'x'), { customerName: null }],
+		])('a field the node does not need (%s, %s) is accepted with a warning naming it', async (field, _case, breakIt, shown) => {
+			const body = sample();
+			breakIt(body);
+			const answer = await arriveWorkflow().call(fromArrive(body));
+			expect(answer).toMatchObject({ status: 200, startsExecution: true });
+			expect(answer.items[0]).toMatchObject(shown);
+			expect(answer.items[0].warnings).toEqual([expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `))]);
 		});
 
 		test('the address is checked before the body is read', async () => {

@@ -25,16 +25,9 @@ import services from '../real-n8n/services.js';
 
 const { N8n, freePort, httpRequest, sleep } = harness;
 const { Services } = services;
-const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, isAccepted } = deliveries;
+const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, isAccepted, seededRandom, parseArgs, checkList } = deliveries;
 
-const args = Object.fromEntries(
-	process.argv
-		.slice(2)
-		.join(' ')
-		.split('--')
-		.filter(Boolean)
-		.map((pair) => pair.trim().split(/\s+/)),
-);
+const args = parseArgs(process.argv.slice(2));
 const EVENTS = Number(args.events ?? 300);
 const TRIPS = Number(args.trips ?? 12);
 /** ARRIVE repeats open trips "frequently"; one call a second is taken here. */
@@ -47,20 +40,9 @@ const orderStatus = fixture('captain/order_status_updated');
 const etaUpdated = fixture('captain/agent_eta_updated');
 const adEstimates = fixture('arrive/ad-estimates');
 
-const checks = [];
-function check(name, ok, detail = '') {
-	checks.push({ name, ok });
-	console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` (${detail})` : ''}`);
-}
+const checks = checkList();
+const { check } = checks;
 
-/** A small deterministic generator: the same stream for both configurations. */
-function random(seed) {
-	let state = seed >>> 0;
-	return () => {
-		state = (state * 1664525 + 1013904223) >>> 0;
-		return state / 2 ** 32;
-	};
-}
 
 // ------------------------------------------------------------------------------------------
 // The set-up
@@ -157,7 +139,7 @@ function captainEvent(index, order, attempt = 1) {
  * a later point; every 40 events a burst of 12 identical deliveries of the next event.
  */
 function captainStream() {
-	const next = random(11);
+	const next = seededRandom(11);
 	const sequence = [];
 	const redeliveries = [];
 	for (let index = 0; index < EVENTS; index++) {
@@ -173,7 +155,7 @@ function captainStream() {
 
 /** ARRIVE: TRIPS trips, staggered; each call lists every open trip; 15% of calls are sent twice. */
 function arriveCalls() {
-	const next = random(23);
+	const next = seededRandom(23);
 	const lifecycle = ['in-transit', 'in-transit', 'approaching', 'approaching', 'approaching', 'arrived', 'arrived', 'arrived'];
 	const ticks = TRIPS * 2 + lifecycle.length;
 	const calls = [];
@@ -326,9 +308,9 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) {
 	console.log(`| ${row.route} | ${row.kind} | ${row.deliveries} | ${row.distinct} | ${formatAnswers(row.sent.answers)} | ${JSON.stringify(row.runs.byStatus)} | ${row.doubled} | ${row.lost} |`);
 }
-const failed = checks.filter((c) => !c.ok).length;
+const failed = checks.failed;
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
 if (failed === 0) rmSync(folder, { recursive: true, force: true });
 else console.log(`kept for inspection: ${folder}`);
-console.log(`queue: ${checks.length - failed} passed, ${failed} failed`);
+console.log(checks.summary('queue'));
 process.exit(failed === 0 ? 0 : 1);

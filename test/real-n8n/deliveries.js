@@ -130,4 +130,53 @@ const formatAnswers = (answers) =>
 		.map(([label, n]) => `${n} × ${label}`)
 		.join(', ');
 
-module.exports = { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, isAccepted, percentile };
+/** A small deterministic generator, so that every receiver gets the very same stream. */
+function seededRandom(seed) {
+	let state = seed >>> 0;
+	return () => {
+		state = (state * 1664525 + 1013904223) >>> 0;
+		return state / 2 ** 32;
+	};
+}
+
+/** `--name value` command-line pairs as an object. */
+function parseArgs(argv) {
+	return Object.fromEntries(
+		argv
+			.join(' ')
+			.split('--')
+			.filter(Boolean)
+			.map((pair) => pair.trim().split(/\s+/)),
+	);
+}
+
+/** Named checks, printed as they are made; `summary(name)` is the closing `N passed, M failed` line. */
+function checkList() {
+	const checks = [];
+	return {
+		check(name, ok, detail = '') {
+			checks.push({ name, ok });
+			console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` (${detail})` : ''}`);
+		},
+		get failed() {
+			return checks.filter((c) => !c.ok).length;
+		},
+		summary(name) {
+			const failed = this.failed;
+			return `${name}: ${checks.length - failed} passed, ${failed} failed`;
+		},
+	};
+}
+
+module.exports = {
+	sendDeliveries,
+	settleExecutions,
+	recordedRuns,
+	tally,
+	formatAnswers,
+	isAccepted,
+	percentile,
+	seededRandom,
+	parseArgs,
+	checkList,
+};

@@ -55,22 +55,43 @@ describe('parseCaptainEvent', () => {
 
 	test.each<[string, Record<string, unknown>]>([
 		['event_name', { event_name: '' }],
-		['event_uuid', { event_uuid: 42 }],
+		['event_uuid', { event_uuid: '   ' }],
+		['event_uuid', { event_uuid: { id: 1 } }],
 		['environment', { environment: undefined }],
-		['metadata', { metadata: null }],
-		['metadata.delivery_attempt', { metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: 0 } }],
-		['metadata.sent_at', { metadata: { sent_at: 'soon', delivery_attempt: 1 } }],
+		['created_at', { created_at: 'yesterday' }],
 		['data', { data: [] }],
-	])('names the first bad field: %s', (field, change) => {
+	])('names the first bad field the node needs: %s', (field, change) => {
 		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), ...change });
 		expect(result).toMatchObject({ ok: false, field });
 	});
 
-	test('names a bad nested field', () => {
+	test.each<[string, Record<string, unknown>]>([
+		['metadata', { metadata: null }],
+		['metadata.delivery_attempt', { metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: 0 } }],
+		['metadata.sent_at', { metadata: { sent_at: 'soon', delivery_attempt: 1 } }],
+	])('a field the node does not need is a warning, not a refusal: %s', (field, change) => {
+		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), ...change });
+		expect(result).toMatchObject({ ok: true });
+		if (result.ok) expect(result.event.warnings).toEqual([expect.stringMatching(new RegExp(`^${field}: `))]);
+	});
+
+	test('a number event_uuid counts as its string form, flagged', () => {
+		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), event_uuid: 42 });
+		expect(result).toMatchObject({ ok: true, event: { eventId: '42', eventKey: '42' } });
+		if (result.ok) expect(result.event.warnings).toEqual([expect.stringContaining('event_uuid: a number')]);
+	});
+
+	test('a bad nested field the node does not need is named in a warning', () => {
 		const body = withData('agent.radar_locations.created', {
 			agent_locations: [{ agent_uuid: 'a', locations: [{ latitude: 'north', longitude: '1' }] }],
 		});
-		expect(parseCaptainEvent(body)).toMatchObject({ ok: false, field: 'data.agent_locations[0].locations[0].latitude' });
+		const result = parseCaptainEvent(body);
+		expect(result).toMatchObject({ ok: true });
+		if (result.ok) {
+			expect(result.event.warnings).toEqual([
+				'data.agent_locations[0].locations[0].latitude: expected a number (got "north"); passed on as sent',
+			]);
+		}
 	});
 });
 
