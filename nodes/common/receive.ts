@@ -81,7 +81,7 @@ export type Verdict =
 	| { outcome: 'accepted'; status: 200; items: IDataObject[]; delivery: Delivery };
 
 /** Both providers retry on 5xx; a short wait is enough for n8n to catch up. */
-const RETRY_AFTER_SECONDS = 10;
+export const RETRY_AFTER_SECONDS = 10;
 
 function refuse(status: 400 | 401 | 403 | 413, body: IDataObject): Verdict {
 	return { outcome: 'refused', status, body };

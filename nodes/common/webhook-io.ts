@@ -14,7 +14,7 @@ import {
 } from 'n8n-workflow';
 
 import { type Delivery, takeSharedMemoryNotice } from './dedupe';
-import type { MemoryPlace, IncomingRequest, Verdict } from './receive';
+import { RETRY_AFTER_SECONDS, type MemoryPlace, type IncomingRequest, type Verdict } from './receive';
 
 /**
  * n8n parses JSON bodies only when the content type says JSON. Captain.AI does not document
@@ -50,7 +50,7 @@ export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest
 		proxyTrusted: Array.isArray(request.ips) && request.ips.length > 0,
 		headers: request.headers,
 		rawHeaders: Array.isArray(request.rawHeaders) ? request.rawHeaders : undefined,
-		body: decodeBody(request.body, (request as { rawBody?: unknown }).rawBody),
+		body: decodeBody(request.body, rawBodyOf(request)),
 		rawBody: rawBodyOf(request),
 	};
 }
@@ -138,7 +138,7 @@ export async function answerWebhook(context: IWebhookFunctions, place: MemoryPla
 			settleWhenAnswered(context.getResponseObject() as unknown as AnsweredResponse, verdict.delivery);
 			return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
 		case 'in-flight':
-			return answerJson(context, 503, { error: 'busy', detail: 'the same delivery is still being started' }, { 'Retry-After': '10' });
+			return answerJson(context, 503, { error: 'busy', detail: 'the same delivery is still being started' }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
 		case 'busy':
 			return answerJson(context, verdict.status, verdict.body, { 'Retry-After': String(verdict.retryAfterSeconds) });
 		default:
