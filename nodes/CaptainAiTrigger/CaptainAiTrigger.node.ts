@@ -21,7 +21,8 @@ import {
 	memoryPlaceOf,
 	readIncomingRequest,
 } from '../common/webhook-io';
-import { captainAiTriggerProperties } from './description';
+import { computedWebhookPath } from '../common/computed-webhook-path';
+import { captainAiTriggerProperties, captainWebhookPath } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
 
 interface CaptainOptions {
@@ -63,7 +64,8 @@ export class CaptainAiTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
-				path: '={{$parameter["receives"] === "itemStatus" ? "item-status" : "events"}}',
+				// A function rather than an expression: no evaluation per request on n8n 2.x.
+				...computedWebhookPath(captainWebhookPath),
 			},
 		],
 		triggerPanel: {
