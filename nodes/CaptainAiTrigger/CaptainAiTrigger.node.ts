@@ -12,6 +12,7 @@ import {
 
 import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
+import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive, type GuardSettings } from '../common/receive';
 import {
 	answerMisconfigured,
@@ -45,7 +46,11 @@ export class CaptainAiTrigger implements INodeType {
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// Version 2 behaves exactly as 1. n8n evaluates an expression on every request to a
+		// version-1 webhook node (parseRequestBody: the old Webhook node's binaryData option),
+		// which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
 		description: 'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
 		defaults: { name: 'Captain.AI Trigger' },
@@ -133,6 +138,7 @@ export class CaptainAiTrigger implements INodeType {
 				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 			},
 		});
+		await readBodyNotReadByN8n(this);
 		const verdict = receive(readIncomingRequest(this), guard, receiver, memoryPlaceOf(this), Date.now());
 		return answerWebhook(this, verdict);
 	}

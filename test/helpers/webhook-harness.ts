@@ -32,6 +32,11 @@ export interface FakeRequest {
 	/** Express's req.ips: filled only when n8n trusts a proxy (N8N_PROXY_HOPS > 0). */
 	ips?: string[];
 	rawBody?: Buffer;
+	/**
+	 * Bytes n8n left unread: node version ≥ 2 with a content type n8n does not parse. Only
+	 * `req.readRawBody()` (which n8n's middleware attaches) makes them `rawBody`.
+	 */
+	unreadBody?: Buffer;
 }
 
 export interface WebhookAnswer {
@@ -100,6 +105,9 @@ export class SavedWorkflow {
 				headers: lowercaseKeys(request.headers ?? {}),
 				body: request.body,
 				rawBody: request.rawBody,
+				async readRawBody(this: { rawBody?: Buffer }) {
+					this.rawBody ??= request.unreadBody ?? Buffer.alloc(0);
+				},
 				ip: request.ip ?? '127.0.0.1',
 				ips: request.ips ?? [],
 				params: {},

@@ -76,4 +76,9 @@ describe.each([
 	test('needs no expression engine when the parameters are static (n8n 2.x webhookDescriptionIsNativelyResolvable)', () => {
 		for (const webhook of nodeType.description.webhooks ?? []) expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
 	});
+
+	test('new nodes are version 2: n8n evaluates an expression per request for version-1 webhook nodes', () => {
+		expect(nodeType.description.defaultVersion).toBe(2);
+		expect(nodeType.description.version).toEqual([1, 2]);
+	});
 });
