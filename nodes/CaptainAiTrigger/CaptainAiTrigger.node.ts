@@ -13,7 +13,7 @@ import {
 import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
 import { readBodyNotReadByN8n } from '../common/raw-body';
-import { receive, type GuardSettings } from '../common/receive';
+import { receive } from '../common/receive';
 import {
 	answerMisconfigured,
 	answerWebhook,
@@ -23,6 +23,7 @@ import {
 	readIncomingRequest,
 } from '../common/webhook-io';
 import { computedWebhookPath } from '../common/computed-webhook-path';
+import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
 
@@ -122,11 +123,11 @@ export class CaptainAiTrigger implements INodeType {
 		const allowlist = parseAllowlist(options.allowedAddresses ?? '');
 		if (allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
 
-		const guard: GuardSettings = { allowlist: allowlist.ranges.length > 0 ? allowlist.ranges : undefined };
-		if (this.getNodeParameter('authentication', 'authToken') === 'authToken') {
-			const credentials = await this.getCredentials<{ authToken: string }>('captainAiWebhookApi');
-			guard.sharedSecret = { header: 'Auth-Token', expected: credentials.authToken };
-		}
+		await readBodyNotReadByN8n(this);
+		const request = readIncomingRequest(this);
+		// Address, then Auth-Token (the credential read at most every few seconds), before anything else.
+		const refusal = await refuseUnauthorised(this, request, allowlist.ranges.length > 0 ? allowlist.ranges : undefined);
+		if (refusal) return answerWebhook(this, refusal);
 
 		const receiver = captainReceiver({
 			events: this.getNodeParameter('events', []) as string[],
@@ -138,8 +139,7 @@ export class CaptainAiTrigger implements INodeType {
 				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 			},
 		});
-		await readBodyNotReadByN8n(this);
-		const verdict = receive(readIncomingRequest(this), guard, receiver, memoryPlaceOf(this), Date.now());
+		const verdict = receive(request, {}, receiver, memoryPlaceOf(this), Date.now());
 		return answerWebhook(this, verdict);
 	}
 }

@@ -53,6 +53,8 @@ export class SavedWorkflow {
 	/** The static data "in the database". */
 	staticData: IDataObject = {};
 	saves = 0;
+	/** How often n8n was asked to read and decrypt a credential. */
+	credentialReads = 0;
 
 	constructor(
 		readonly nodeType: INodeType,
@@ -99,6 +101,7 @@ export class SavedWorkflow {
 		const node = workflow.getNode('Trigger') as INode;
 		const response = new FakeResponse();
 		const credentials = this.credentials;
+		const countRead = () => this.credentialReads++;
 		const additionalData = {
 			httpRequest: {
 				method: 'POST',
@@ -117,6 +120,7 @@ export class SavedWorkflow {
 			httpResponse: response,
 			credentialsHelper: {
 				getDecrypted: async (_data: unknown, nodeCredentials: { name: string }, type: string) => {
+					countRead();
 					if (!credentials[type]) throw new Error(`no credentials of type ${type} (${nodeCredentials?.name})`);
 					return credentials[type];
 				},

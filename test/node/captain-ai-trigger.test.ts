@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
+import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
 import { forgetProcessMemory } from '../../nodes/common/dedupe';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
 import { SavedWorkflow } from '../helpers/webhook-harness';
@@ -18,7 +19,10 @@ function withEnvelope(body: Record<string, any>, changes: Record<string, unknown
 	return { ...structuredClone(body), ...changes };
 }
 
-beforeEach(() => forgetProcessMemory());
+beforeEach(() => {
+	forgetProcessMemory();
+	captainTokens.clear();
+});
 
 describe('Captain.AI Trigger through webhook()', () => {
 	test.each(fixtureNames('captain'))('accepts the %s sample and emits one mapped item', async (name) => {
