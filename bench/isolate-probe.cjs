@@ -21,6 +21,8 @@ if (out && /[/\\]n8n[/\\]bin[/\\]n8n$/.test(entry)) install(path.resolve(entry, 
 function install(nodeModules) {
 	Error.stackTraceLimit = 60;
 	const counts = { acquire: 0, acquireScope: 0, lazyBridge: 0, isolateBuilt: 0, evaluate: 0 };
+	/** Wall time (ms) spent inside isolate builds and disposals, summed. */
+	const timings = { buildMs: 0, disposeMs: 0, disposed: 0 };
 	const stacks = new Map();
 	let dirty = true;
 
@@ -51,7 +53,7 @@ function install(nodeModules) {
 	function flush() {
 		if (!dirty) return;
 		dirty = false;
-		const snapshot = { counts, stacks: [...stacks.values()] };
+		const snapshot = { counts, timings, stacks: [...stacks.values()] };
 		fs.writeFileSync(`${out}.tmp`, JSON.stringify(snapshot));
 		fs.renameSync(`${out}.tmp`, out);
 	}
@@ -63,6 +65,25 @@ function install(nodeModules) {
 		proto[name] = function (...args) {
 			before.call(this, args);
 			return original.apply(this, args);
+		};
+		return true;
+	}
+
+	/** Adds the wall time of each call (until its promise settles, if it returns one) to timings[field]. */
+	function timed(proto, name, field) {
+		const original = proto?.[name];
+		if (typeof original !== 'function') return false;
+		proto[name] = function (...args) {
+			const started = performance.now();
+			const done = () => {
+				timings[field] += performance.now() - started;
+				if (field === 'disposeMs') timings.disposed++;
+				dirty = true;
+			};
+			const result = original.apply(this, args);
+			if (result && typeof result.then === 'function') return result.finally(done);
+			done();
+			return result;
 		};
 		return true;
 	}
@@ -83,7 +104,9 @@ function install(nodeModules) {
 	if (wrap(runtime.ExpressionEvaluator?.prototype, 'acquireBridgeSync', () => record('lazyBridge'))) hooked.push('acquireBridgeSync');
 	for (const method of ['initialize', 'initializeSync']) {
 		if (wrap(runtime.IsolatedVmBridge?.prototype, method, () => record('isolateBuilt', method))) hooked.push(`IsolatedVmBridge.${method}`);
+		timed(runtime.IsolatedVmBridge?.prototype, method, 'buildMs');
 	}
+	if (timed(runtime.IsolatedVmBridge?.prototype, 'dispose', 'disposeMs')) hooked.push('IsolatedVmBridge.dispose (timed)');
 	const workflow = require(resolve('n8n-workflow'));
 	if (wrap(workflow.Expression?.prototype, 'renderExpression', (args) => record('evaluate', String(args[0]).slice(0, 160))))
 		hooked.push('Expression.renderExpression');

@@ -8,6 +8,8 @@
 //   The package's nodes are placed at the version new nodes get (defaultVersion); --v1 places
 //   them at version 1, as workflows built before version 2 existed have them.
 // Requests are sent one at a time, so a count per request is exact, not an average of overlaps.
+// "build ms" / "dispose ms": wall time per request spent inside IsolatedVmBridge.initialize(Sync)
+// and dispose (partly off the request's path: the pool replenishes after answering).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +54,7 @@ const KINDS = ['acquire', 'acquireScope', 'lazyBridge', 'isolateBuilt', 'evaluat
 
 function difference(before, after) {
 	const counts = Object.fromEntries(KINDS.map((kind) => [kind, (after.counts[kind] ?? 0) - (before.counts[kind] ?? 0)]));
+	for (const field of ['buildMs', 'disposeMs']) counts[field] = (after.timings?.[field] ?? 0) - (before.timings?.[field] ?? 0);
 	const earlier = new Map(before.stacks.map((s) => [`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`, s.count]));
 	const stacks = after.stacks
 		.map((s) => ({ ...s, count: s.count - (earlier.get(`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`) ?? 0) }))
@@ -84,9 +87,16 @@ try {
 	}
 
 	console.log(`n8n ${version}, engine mode "${mode}", nodes at version ${captainVersion} (Captain.AI) / ${arriveVersion} (ARRIVE), ${requests} requests per scenario, one at a time; counts per request`);
-	console.log('scenario'.padEnd(38), ...KINDS.map((kind) => kind.padStart(13)), '  answers');
+	console.log('scenario'.padEnd(38), ...KINDS.map((kind) => kind.padStart(13)), 'build ms'.padStart(9), 'dispose ms'.padStart(11), '  answers');
 	for (const { name, statuses, counts } of results) {
-		console.log(name.padEnd(38), ...KINDS.map((kind) => (counts[kind] / requests).toFixed(2).padStart(13)), ' ', JSON.stringify(statuses));
+		console.log(
+			name.padEnd(38),
+			...KINDS.map((kind) => (counts[kind] / requests).toFixed(2).padStart(13)),
+			(counts.buildMs / requests).toFixed(1).padStart(9),
+			(counts.disposeMs / requests).toFixed(1).padStart(11),
+			' ',
+			JSON.stringify(statuses),
+		);
 	}
 	if (showStacks) {
 		for (const { name, stacks } of results) {
