@@ -30,7 +30,7 @@ const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 function captainWorkflow(name, parameters, credential, staticData) {
 	return {
 		name,
-		nodes: [{ id: randomUUID(), name: 'Captain.AI Trigger', type: CAPTAIN, typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters, credentials: { captainAiWebhookApi: credential } }],
+		nodes: [{ id: randomUUID(), name: 'Captain.AI Trigger', type: CAPTAIN, typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters, credentials: { captainAiWebhookApi: credential } }],
 		connections: {},
 		...(staticData ? { staticData } : {}),
 	};
@@ -109,7 +109,7 @@ try {
 
 	const arriveWorkflow = (name, parameters) => ({
 		name,
-		nodes: [{ id: randomUUID(), name: 'ARRIVE Trigger', type: 'n8n-nodes-captain-arrive.arriveTrigger', typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters }],
+		nodes: [{ id: randomUUID(), name: 'ARRIVE Trigger', type: 'n8n-nodes-captain-arrive.arriveTrigger', typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters }],
 		connections: {},
 	});
 	const arriveLocal = await publish(arriveWorkflow('bench ARRIVE local', { additionalAddresses: '127.0.0.1', emit: 'everyUpdate' }), 'arrive');

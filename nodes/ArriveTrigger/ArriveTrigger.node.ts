@@ -10,6 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { parseAllowlist, type ParsedAllowlist } from '../common/allowlist';
+import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
 import {
@@ -46,7 +47,11 @@ export class ArriveTrigger implements INodeType {
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// Version 2 behaves exactly as 1. n8n evaluates an expression on every request to a
+		// version-1 webhook node (parseRequestBody: the old Webhook node's binaryData option),
+		// which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle:
 			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
 		description: 'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
@@ -114,6 +119,7 @@ export class ArriveTrigger implements INodeType {
 				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
 			},
 		});
+		await readBodyNotReadByN8n(this);
 		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
 		return answerWebhook(this, place, () => receive(request, { allowlist: allowlist?.ranges }, receiver, place, Date.now()));

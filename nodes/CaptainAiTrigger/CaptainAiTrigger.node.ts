@@ -14,17 +14,21 @@ import {
 
 import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
-import { receive, type GuardSettings } from '../common/receive';
+import { readBodyNotReadByN8n } from '../common/raw-body';
+import { receive } from '../common/receive';
 import {
 	answerFromRun,
 	answerMisconfigured,
+	answerVerdict,
 	answerWebhook,
 	describeInvalidAddresses,
 	failOnInvalidAddresses,
 	memoryPlaceOf,
 	readIncomingRequest,
 } from '../common/webhook-io';
-import { captainAiTriggerProperties } from './description';
+import { computedWebhookPath } from '../common/computed-webhook-path';
+import { refuseUnauthorised } from './authentication';
+import { captainAiTriggerProperties, captainWebhookPath } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
 
 interface CaptainOptions {
@@ -47,7 +51,11 @@ export class CaptainAiTrigger implements INodeType {
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// Version 2 behaves exactly as 1. n8n evaluates an expression on every request to a
+		// version-1 webhook node (parseRequestBody: the old Webhook node's binaryData option),
+		// which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
 		description: 'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
 		defaults: { name: 'Captain.AI Trigger' },
@@ -67,7 +75,8 @@ export class CaptainAiTrigger implements INodeType {
 				httpMethod: 'POST',
 				// Answered from the node's own run (see answerFromRun): a 200 means the run exists.
 				responseMode: 'responseNode',
-				path: '={{$parameter["receives"] === "itemStatus" ? "item-status" : "events"}}',
+				// A function rather than an expression: no evaluation per request on n8n 2.x.
+				...computedWebhookPath(captainWebhookPath),
 			},
 		],
 		triggerPanel: {
@@ -124,11 +133,11 @@ export class CaptainAiTrigger implements INodeType {
 		const allowlist = parseAllowlist(options.allowedAddresses ?? '');
 		if (allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
 
-		const guard: GuardSettings = { allowlist: allowlist.ranges.length > 0 ? allowlist.ranges : undefined };
-		if (this.getNodeParameter('authentication', 'authToken') === 'authToken') {
-			const credentials = await this.getCredentials<{ authToken: string }>('captainAiWebhookApi');
-			guard.sharedSecret = { header: 'Auth-Token', expected: credentials.authToken };
-		}
+		await readBodyNotReadByN8n(this);
+		const request = readIncomingRequest(this);
+		// Address, then Auth-Token (the credential read at most every few seconds), before anything else.
+		const refusal = await refuseUnauthorised(this, request, allowlist.ranges.length > 0 ? allowlist.ranges : undefined);
+		if (refusal) return answerVerdict(this, refusal);
 
 		const receiver = captainReceiver({
 			events: this.getNodeParameter('events', []) as string[],
@@ -140,8 +149,7 @@ export class CaptainAiTrigger implements INodeType {
 				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 			},
 		});
-		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
-		return answerWebhook(this, place, () => receive(request, guard, receiver, place, Date.now()));
+		return answerWebhook(this, place, () => receive(request, {}, receiver, place, Date.now()));
 	}
 }

@@ -1,7 +1,14 @@
 /** The Captain.AI Trigger's parameters, derived from the event catalogue. */
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import { ANY_EVENT, CAPTAIN_EVENTS, type CaptainEndpoint, UNLISTED_EVENTS } from './events';
+
+/**
+ * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
+ * its source is also the expression the editor evaluates (see computedWebhookPath).
+ */
+export const captainWebhookPath = (parameters: INodeParameters): string =>
+	parameters.receives === 'itemStatus' ? 'item-status' : 'events';
 
 /** The Events list for one of Captain's two URLs: only the events that arrive on it. */
 function eventsParameterFor(endpoint: CaptainEndpoint): INodeProperties {

@@ -14,29 +14,42 @@ export function isTokenValid(received: string | string[] | undefined, expected: 
 }
 
 /**
- * Why a request's shared-secret header does not authenticate it, or `undefined` when it does.
+ * What the request alone says about its shared-secret header: the value to check, or why it
+ * cannot authenticate (so the secret need not even be read).
  *
  * A header sent twice is refused with its own reason: Node joins the two values into one
  * ("a, b"), which would be compared as a wrong token and reported as such, hiding the real
  * mistake. Spaces around the value never reach here: HTTP defines them as not part of the
  * value (RFC 9110, 5.5) and Node's parser strips them, so " token " is the token.
  */
+export function readSecretHeader(
+	headers: Record<string, string | string[] | undefined>,
+	rawHeaders: readonly string[] | undefined,
+	header: string,
+): { received: string } | { problem: string } {
+	const name = header.toLowerCase();
+	const received = headers[name];
+	if (received === undefined) return { problem: `missing ${header} header` };
+	let lines = Array.isArray(received) ? received.length : 1;
+	if (rawHeaders) {
+		lines = 0;
+		for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) lines++;
+	}
+	if (lines > 1) return { problem: `${header} header sent ${lines} times; send it once` };
+	if (typeof received !== 'string' || received === '') return { problem: `invalid ${header}` };
+	return { received };
+}
+
+/** Why a request's shared-secret header does not authenticate it, or `undefined` when it does. */
 export function judgeSharedSecret(
 	headers: Record<string, string | string[] | undefined>,
 	rawHeaders: readonly string[] | undefined,
 	header: string,
 	expected: string,
 ): string | undefined {
-	const name = header.toLowerCase();
-	const received = headers[name];
-	if (received === undefined) return `missing ${header} header`;
-	let lines = Array.isArray(received) ? received.length : 1;
-	if (rawHeaders) {
-		lines = 0;
-		for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) lines++;
-	}
-	if (lines > 1) return `${header} header sent ${lines} times; send it once`;
-	if (!isTokenValid(received, expected)) return `invalid ${header}`;
+	const read = readSecretHeader(headers, rawHeaders, header);
+	if ('problem' in read) return read.problem;
+	if (!isTokenValid(read.received, expected)) return `invalid ${header}`;
 	return undefined;
 }
 

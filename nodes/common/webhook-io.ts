@@ -133,6 +133,11 @@ export async function answerWebhook(context: IWebhookFunctions, place: MemoryPla
 		await verdict.settled;
 		verdict = decide();
 	}
+	return answerVerdict(context, verdict);
+}
+
+/** Answers a verdict as it stands (a twin still in flight after the waits gets a 503). */
+export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
 	switch (verdict.outcome) {
 		case 'accepted':
 			settleWhenAnswered(context.getResponseObject() as unknown as AnsweredResponse, verdict.delivery);

@@ -9,6 +9,7 @@ import { randomUUID } from 'crypto';
 
 import { arriveTriggerSuite } from './arrive-trigger';
 import { captainAiTriggerSuite } from './captain-ai-trigger';
+import { versionTwoSuite } from './version-2';
 import {
 	N8N_RESTART_TIMEOUT_MS,
 	NODE_TYPES,
@@ -21,7 +22,7 @@ import {
 	useRealN8n,
 } from './support/real-n8n';
 
-const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [captainAiTriggerSuite, arriveTriggerSuite];
+const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [captainAiTriggerSuite, arriveTriggerSuite, versionTwoSuite];
 
 describe.each(e2eVersions())('n8n %s', (version) => {
 	const n8n = useRealN8n(version);

@@ -40,6 +40,11 @@ export interface FakeRequest {
 	/** Express's req.ips: filled only when n8n trusts a proxy (N8N_PROXY_HOPS > 0). */
 	ips?: string[];
 	rawBody?: Buffer;
+	/**
+	 * Bytes n8n left unread: node version ≥ 2 with a content type n8n does not parse. Only
+	 * `req.readRawBody()` (which n8n's middleware attaches) makes them `rawBody`.
+	 */
+	unreadBody?: Buffer;
 }
 
 export interface WebhookAnswer {
@@ -72,6 +77,8 @@ export class SavedWorkflow {
 	/** The static data "in the database". */
 	staticData: IDataObject = {};
 	saves = 0;
+	/** How often n8n was asked to read and decrypt a credential. */
+	credentialReads = 0;
 
 	constructor(
 		readonly nodeType: INodeType,
@@ -220,6 +227,7 @@ export class SavedWorkflow {
 
 	private additionalData(request: FakeRequest, response: FakeResponse): IWorkflowExecuteAdditionalData {
 		const credentials = this.credentials;
+		const countRead = () => this.credentialReads++;
 		return {
 			httpRequest: {
 				method: 'POST',
@@ -227,6 +235,9 @@ export class SavedWorkflow {
 				rawHeaders: rawHeaderLines(request.headers ?? {}),
 				body: request.body,
 				rawBody: request.rawBody,
+				async readRawBody(this: { rawBody?: Buffer }) {
+					this.rawBody ??= request.unreadBody ?? Buffer.alloc(0);
+				},
 				ip: request.ip ?? '127.0.0.1',
 				ips: request.ips ?? [],
 				params: {},
@@ -236,6 +247,7 @@ export class SavedWorkflow {
 			httpResponse: response,
 			credentialsHelper: {
 				getDecrypted: async (_data: unknown, nodeCredentials: { name: string }, type: string) => {
+					countRead();
 					if (!credentials[type]) throw new Error(`no credentials of type ${type} (${nodeCredentials?.name})`);
 					return credentials[type];
 				},

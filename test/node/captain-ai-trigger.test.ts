@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
+import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
 import {
 	MAX_DELIVERIES_IN_FLIGHT,
 	MAX_IN_FLIGHT_WAIT_MS,
@@ -24,7 +25,10 @@ function withEnvelope(body: Record<string, any>, changes: Record<string, unknown
 	return { ...structuredClone(body), ...changes };
 }
 
-beforeEach(() => forgetProcessMemory());
+beforeEach(() => {
+	forgetProcessMemory();
+	captainTokens.clear();
+});
 
 describe('Captain.AI Trigger through webhook()', () => {
 	test.each(fixtureNames('captain'))('accepts the %s sample and emits one mapped item', async (name) => {

@@ -1,0 +1,84 @@
+import {
+	type INode,
+	type INodeType,
+	type INodeTypes,
+	type IWebhookDescription,
+	Workflow,
+	nodeParametersAreStatic,
+	resolveWebhookDescriptionField,
+	webhookDescriptionIsNativelyResolvable,
+} from 'n8n-workflow';
+
+import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
+import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
+import { captainWebhookPath } from '../../nodes/CaptainAiTrigger/description';
+import { pathTemplate } from '../../nodes/common/computed-webhook-path';
+
+/** The node as n8n's Workflow holds it: parameters with their defaults applied. */
+function workflowNode(nodeType: INodeType, parameters: INode['parameters']): { workflow: Workflow; node: INode } {
+	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+	const workflow = new Workflow({
+		id: 'wf',
+		nodes: [{ id: 'n', name: 'Trigger', type: 'test.trigger', typeVersion: 2, position: [0, 0], parameters }],
+		connections: {},
+		active: true,
+		nodeTypes,
+	});
+	return { workflow, node: workflow.getNode('Trigger') as INode };
+}
+
+const captainWebhook = (): IWebhookDescription => new CaptainAiTrigger().description.webhooks![0];
+
+describe('Captain.AI webhook path', () => {
+	test.each([
+		[{}, 'events'],
+		[{ receives: 'events' }, 'events'],
+		[{ receives: 'itemStatus' }, 'item-status'],
+	])('parameters %j: the expression the editor evaluates and the native function agree on /%s', (parameters, expected) => {
+		const { workflow, node } = workflowNode(new CaptainAiTrigger(), parameters);
+		const webhook = captainWebhook();
+		expect(workflow.expression.getSimpleParameterValue(node, webhook.path, 'internal', {})).toBe(expected);
+		expect(captainWebhookPath(node.parameters)).toBe(expected);
+		expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({ resolved: true, value: expected });
+	});
+
+	test('the description carries the template generated from the function', () => {
+		expect(captainWebhook().path).toBe(pathTemplate(captainWebhookPath));
+	});
+
+	test('with an expression in any parameter, n8n falls back to evaluating the template', () => {
+		const { workflow, node } = workflowNode(new CaptainAiTrigger(), { receives: 'itemStatus', environment: '={{"any"}}' });
+		expect(nodeParametersAreStatic(node)).toBe(false);
+		expect(resolveWebhookDescriptionField(node, captainWebhook(), 'path')).toEqual({ resolved: false });
+		expect(workflow.expression.getSimpleParameterValue(node, captainWebhook().path, 'internal', {})).toBe('item-status');
+	});
+
+	test('on an n8n-workflow without webhookDescriptionFields (n8n 1.x) the same template is used alone', () => {
+		jest.isolateModules(() => {
+			jest.doMock('n8n-workflow', () => ({
+				...jest.requireActual('n8n-workflow'),
+				webhookDescriptionFields: undefined,
+				fromFunction: undefined,
+			}));
+			const { computedWebhookPath } = require('../../nodes/common/computed-webhook-path') as typeof import('../../nodes/common/computed-webhook-path');
+			const fields = computedWebhookPath(captainWebhookPath);
+			expect(fields).toEqual({ path: pathTemplate(captainWebhookPath) });
+			expect(Object.getOwnPropertySymbols(fields)).toEqual([]);
+		});
+		jest.dontMock('n8n-workflow');
+	});
+});
+
+describe.each([
+	['Captain.AI Trigger', new CaptainAiTrigger()],
+	['ARRIVE Trigger', new ArriveTrigger()],
+])('%s webhook description', (_name, nodeType) => {
+	test('needs no expression engine when the parameters are static (n8n 2.x webhookDescriptionIsNativelyResolvable)', () => {
+		for (const webhook of nodeType.description.webhooks ?? []) expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
+	});
+
+	test('new nodes are version 2: n8n evaluates an expression per request for version-1 webhook nodes', () => {
+		expect(nodeType.description.defaultVersion).toBe(2);
+		expect(nodeType.description.version).toEqual([1, 2]);
+	});
+});
