@@ -170,6 +170,22 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([expect.objectContaining({ eventId: body.event_uuid })]);
 			});
 
+			test('the Test URL while the editor listens ("Execute step") → 200 accepted from a manual run', async () => {
+				// What the editor does: run the workflow from the trigger, which then waits for one call
+				// to its Test URL (/webhook-test/…); the answer also comes from the run (responseNode).
+				const full = await n8n().rest('GET', `/workflows/${main.workflow.id}`);
+				const listening = await n8n().rest('POST', `/workflows/${main.workflow.id}/run`, { workflowData: full, triggerToStartFrom: { name: TRIGGER } });
+				expect(listening).toMatchObject({ waitingForWebhook: true });
+				const webhookId = main.workflow.nodes.find((node) => node.name === TRIGGER)?.webhookId;
+				const body = freshEvent();
+				const before = await executionIds(n8n(), main.workflow.id);
+				const answer = await n8n().post(`${n8n().baseUrl}/webhook-test/${webhookId}/events`, body, auth);
+				expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: { status: 'accepted', items: 1 } });
+				const started = await newExecutions(n8n(), main.workflow.id, before, 1);
+				expect(started.map((execution) => [execution.mode, execution.status])).toEqual([['manual', 'success']]);
+				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([expect.objectContaining({ eventId: body.event_uuid })]);
+			});
+
 			test('a body that is not JSON → 400, no execution', async () => {
 				await expectNoExecution(main, async () => {
 					const answer = await n8n().post(main.url, 'event_name=order_assigned', { ...auth, 'Content-Type': 'text/plain' });
