@@ -11,7 +11,7 @@ const { receive } = require('../dist/nodes/common/receive.js');
 const { forgetProcessMemory, SAVE_INTERVAL_MS } = require('../dist/nodes/common/dedupe.js');
 const { parseAllowlist } = require('../dist/nodes/common/allowlist.js');
 const { captainReceiver } = require('../dist/nodes/CaptainAiTrigger/receiver.js');
-const { arriveReceiver } = require('../dist/nodes/ArriveTrigger/trips.js');
+const { arriveReceiver } = require('../dist/nodes/ArriveTrigger/receiver.js');
 const { ARRIVE_SOURCE_ADDRESSES } = require('../dist/nodes/ArriveTrigger/catalogue.js');
 
 const remembered = Number(process.argv[2] ?? 10000);
@@ -70,7 +70,7 @@ const captainCases = {
 	},
 };
 
-const arriveGuard = { allowlist: parseAllowlist([...ARRIVE_SOURCE_ADDRESSES]).ranges };
+const arriveGuard = { allowlist: { setting: 'bench', ...parseAllowlist([...ARRIVE_SOURCE_ADDRESSES]) } };
 const arrive = arriveReceiver({
 	emit: 'newArrival',
 	statuses: ['in-transit', 'approaching', 'arrived', 'other'],

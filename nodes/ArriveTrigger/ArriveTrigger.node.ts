@@ -1,7 +1,10 @@
+/**
+ * The ARRIVE Trigger: wiring only. n8n's request goes to the shared pipeline (receive.ts) with
+ * ARRIVE's half of it (receiver.ts); an accepted call is answered from the node's own run.
+ */
 import {
 	NodeConnectionTypes,
 	type IExecuteFunctions,
-	type IHookFunctions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -9,22 +12,15 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { parseAllowlist, type ParsedAllowlist } from '../common/allowlist';
+import { parseAllowlist } from '../common/allowlist';
 import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
-import {
-	answerFromRun,
-	answerMisconfigured,
-	answerWebhook,
-	describeInvalidAddresses,
-	failOnInvalidAddresses,
-	memoryPlaceOf,
-	readIncomingRequest,
-} from '../common/webhook-io';
+import { TRIGGER_VERSIONS, allowlistGuard, registeredByHand, type AllowlistSetting } from '../common/manual-registration';
+import { answerFromRun, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
 import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
 import { arriveTriggerProperties } from './description';
-import { arriveReceiver, type ArriveSettings } from './trips';
+import { arriveReceiver, type ArriveSettings } from './receiver';
 
 interface ArriveOptions {
 	outputMode?: ArriveSettings['output'];
@@ -32,14 +28,15 @@ interface ArriveOptions {
 	rememberMaxTrips?: number;
 }
 
-/** `undefined` when the user turned the address check off. */
-function readAllowlist(context: IHookFunctions | IWebhookFunctions): ParsedAllowlist | undefined {
-	if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none') return undefined;
-	const extra = context.getNodeParameter('additionalAddresses', '') as string;
-	return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
-}
-
-const ALLOWLIST_SETTING = 'Extra Allowed Addresses';
+/** ARRIVE's published addresses plus the user's extra ones; off when the user says so. */
+const ALLOWLIST: AllowlistSetting = {
+	name: 'Extra Allowed Addresses',
+	read(context) {
+		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none') return undefined;
+		const extra = context.getNodeParameter('additionalAddresses', '') as string;
+		return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
+	},
+};
 
 export class ArriveTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -47,11 +44,7 @@ export class ArriveTrigger implements INodeType {
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		group: ['trigger'],
-		// Version 2 behaves exactly as 1. n8n evaluates an expression on every request to a
-		// version-1 webhook node (parseRequestBody: the old Webhook node's binaryData option),
-		// which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
-		version: [1, 2],
-		defaultVersion: 2,
+		...TRIGGER_VERSIONS,
 		subtitle:
 			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
 		description: 'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
@@ -81,22 +74,8 @@ export class ArriveTrigger implements INodeType {
 		properties: arriveTriggerProperties,
 	};
 
-	webhookMethods = {
-		default: {
-			// Webhooks are set in the ARRIVE dashboard: nothing to create or delete. See
-			// failOnInvalidAddresses for why checkExists still checks.
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				failOnInvalidAddresses(this, ALLOWLIST_SETTING, readAllowlist(this)?.invalid ?? []);
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	// ARRIVE's webhook URL is set in its dashboard: nothing to create or delete.
+	webhookMethods = registeredByHand(ALLOWLIST);
 
 	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -104,8 +83,7 @@ export class ArriveTrigger implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const allowlist = readAllowlist(this);
-		if (allowlist && allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
+		const allowlist = allowlistGuard(ALLOWLIST, ALLOWLIST.read(this));
 
 		const options = this.getNodeParameter('options', {}) as ArriveOptions;
 		const receiver = arriveReceiver({
@@ -122,6 +100,6 @@ export class ArriveTrigger implements INodeType {
 		await readBodyNotReadByN8n(this);
 		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
-		return answerWebhook(this, place, () => receive(request, { allowlist: allowlist?.ranges }, receiver, place, Date.now()));
+		return answerWebhook(this, place, () => receive(request, { allowlist }, receiver, place, Date.now()));
 	}
 }

@@ -1,3 +1,9 @@
+/**
+ * The Captain.AI Trigger: wiring only. The address and Auth-Token are checked first
+ * (authentication.ts, the credential read at most every few seconds), then the request goes to
+ * the shared pipeline (receive.ts) with Captain's half of it (receiver.ts); an accepted event is
+ * answered from the node's own run.
+ */
 import {
 	NodeConnectionTypes,
 	type ICredentialTestFunctions,
@@ -16,16 +22,8 @@ import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
 import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive } from '../common/receive';
-import {
-	answerFromRun,
-	answerMisconfigured,
-	answerVerdict,
-	answerWebhook,
-	describeInvalidAddresses,
-	failOnInvalidAddresses,
-	memoryPlaceOf,
-	readIncomingRequest,
-} from '../common/webhook-io';
+import { TRIGGER_VERSIONS, allowlistGuard, registeredByHand, type AllowlistSetting } from '../common/manual-registration';
+import { answerFromRun, answerVerdict, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
 import { computedWebhookPath } from '../common/computed-webhook-path';
 import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
@@ -43,7 +41,13 @@ function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOption
 	return context.getNodeParameter('options', {}) as CaptainOptions;
 }
 
-const ALLOWLIST_SETTING = 'Allowed Addresses';
+/** Optional: an empty setting means any address. */
+function parseAllowedAddresses(options: CaptainOptions) {
+	const parsed = parseAllowlist(options.allowedAddresses ?? '');
+	return parsed.ranges.length > 0 || parsed.invalid.length > 0 ? parsed : undefined;
+}
+
+const ALLOWLIST: AllowlistSetting = { name: 'Allowed Addresses', read: (context) => parseAllowedAddresses(readOptions(context)) };
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -51,11 +55,7 @@ export class CaptainAiTrigger implements INodeType {
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		group: ['trigger'],
-		// Version 2 behaves exactly as 1. n8n evaluates an expression on every request to a
-		// version-1 webhook node (parseRequestBody: the old Webhook node's binaryData option),
-		// which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
-		version: [1, 2],
-		defaultVersion: 2,
+		...TRIGGER_VERSIONS,
 		subtitle: '={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
 		description: 'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
 		defaults: { name: 'Captain.AI Trigger' },
@@ -106,22 +106,8 @@ export class CaptainAiTrigger implements INodeType {
 		},
 	};
 
-	webhookMethods = {
-		default: {
-			// Captain.AI has no API to register webhooks (its account manager does it): nothing to
-			// create or delete. See failOnInvalidAddresses for why checkExists still checks.
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				failOnInvalidAddresses(this, ALLOWLIST_SETTING, parseAllowlist(readOptions(this).allowedAddresses ?? '').invalid);
-				return true;
-			},
-			async create(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	// Captain.AI has no API to register webhooks (its account manager does it).
+	webhookMethods = registeredByHand(ALLOWLIST);
 
 	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -130,13 +116,10 @@ export class CaptainAiTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const options = readOptions(this);
-		const allowlist = parseAllowlist(options.allowedAddresses ?? '');
-		if (allowlist.invalid.length > 0) return answerMisconfigured(this, describeInvalidAddresses(ALLOWLIST_SETTING, allowlist.invalid));
-
 		await readBodyNotReadByN8n(this);
 		const request = readIncomingRequest(this);
-		// Address, then Auth-Token (the credential read at most every few seconds), before anything else.
-		const refusal = await refuseUnauthorised(this, request, allowlist.ranges.length > 0 ? allowlist.ranges : undefined);
+		// Address (or a misconfigured allowlist), then Auth-Token, before anything else.
+		const refusal = await refuseUnauthorised(this, request, allowlistGuard(ALLOWLIST, parseAllowedAddresses(options)));
 		if (refusal) return answerVerdict(this, refusal);
 
 		const receiver = captainReceiver({

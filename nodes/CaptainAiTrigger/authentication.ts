@@ -5,9 +5,8 @@
  */
 import type { IWebhookFunctions } from 'n8n-workflow';
 
-import type { AddressRange } from '../common/allowlist';
 import { CredentialCache } from '../common/credential-cache';
-import { guardRequest, type IncomingRequest, type Verdict } from '../common/receive';
+import { guardRequest, type GuardSettings, type IncomingRequest, type Verdict } from '../common/receive';
 import { checkSharedSecret } from '../common/shared-secret';
 
 export const CAPTAIN_CREDENTIAL = 'captainAiWebhookApi';
@@ -18,7 +17,7 @@ export const captainTokens = new CredentialCache(() => Date.now());
 export async function refuseUnauthorised(
 	context: IWebhookFunctions,
 	request: IncomingRequest,
-	allowlist: readonly AddressRange[] | undefined,
+	allowlist: GuardSettings['allowlist'],
 ): Promise<Verdict | undefined> {
 	const addressRefusal = guardRequest(request, { allowlist });
 	if (addressRefusal) return addressRefusal;

@@ -1,7 +1,7 @@
 /** The Captain.AI Trigger's parameters, derived from the event catalogue. */
 import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
-import { ANY_EVENT, CAPTAIN_EVENTS, type CaptainEndpoint, UNLISTED_EVENTS } from './events';
+import { ANY_EVENT, CAPTAIN_EVENTS, type CaptainEndpoint, UNLISTED_EVENTS } from './catalogue';
 
 /**
  * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:

@@ -3,15 +3,15 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { MemoryLimits } from '../common/dedupe';
 import type { Emission, Receiver, Selection } from '../common/receive';
-import { findCaptainEvent, isEventSelected } from './events';
+import { findCaptainEvent, isEventSelected } from './catalogue';
 import { type CaptainEvent, parseCaptainEvent } from './schema';
 
-export type EnvironmentFilter = 'any' | 'production' | 'nonProduction';
+export type CaptainEnvironmentFilter = 'any' | 'production' | 'nonProduction';
 export type CaptainOutput = 'simplified' | 'raw';
 
 export interface CaptainSettings {
 	events: string[];
-	environment: EnvironmentFilter;
+	environment: CaptainEnvironmentFilter;
 	/** Drop a status-like update older than one already emitted for the same entity. */
 	dropOutOfOrder: boolean;
 	output: CaptainOutput;
@@ -38,7 +38,7 @@ export function orderingTime(createdAtMs: number, now: number): number {
 
 type CaptainLayout = { acceptedEvents: MemoryLimits; latestPerEntity: MemoryLimits };
 
-function wantsEnvironment(environment: string, filter: EnvironmentFilter): boolean {
+function wantsEnvironment(environment: string, filter: CaptainEnvironmentFilter): boolean {
 	if (filter === 'any') return true;
 	const isProduction = environment === 'production';
 	return filter === 'production' ? isProduction : !isProduction;

@@ -15,7 +15,7 @@ import { normaliseId } from '../common/fingerprint';
 import type { ParseResult } from '../common/receive';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
 import { identifier, numberish, parseProviderTime, parseWith, providerTime } from '../common/validation';
-import { CAPTAIN_EVENTS, findCaptainEvent } from './events';
+import { CAPTAIN_EVENTS, findCaptainEvent } from './catalogue';
 
 /** Longer than any UUID or id Captain documents; bounds what a sender can make us hash and keep. */
 const MAX_EVENT_ID_LENGTH = 200;

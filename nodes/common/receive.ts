@@ -7,6 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { type AddressRange, displayAddress, isAddressAllowed, isPrivateAddress } from './allowlist';
 import { judgeSharedSecret } from './auth-token';
+import { describeInvalidAddresses } from './manual-registration';
 import { type Delivery, type MemoryLayout, type NodeMemory, isOverloaded, openMemory } from './dedupe';
 
 /** What the pipeline needs to know about one HTTP request. */
@@ -24,8 +25,11 @@ export interface IncomingRequest {
 }
 
 export interface GuardSettings {
-	/** `undefined`: no address restriction. */
-	allowlist?: readonly AddressRange[];
+	/**
+	 * `undefined`: no address restriction. Entries that are not addresses (`invalid`) make the
+	 * node misconfigured: every request is refused (500) until the setting is fixed.
+	 */
+	allowlist?: { setting: string; ranges: readonly AddressRange[]; invalid: readonly string[] };
 	/** `undefined`: no shared-secret check (an explicit user choice). */
 	sharedSecret?: { header: string; expected: string };
 }
@@ -75,6 +79,8 @@ export type Verdict =
 	| { outcome: 'ignored'; status: 200; body: IDataObject }
 	/** n8n is behind: the provider should retry later. */
 	| { outcome: 'busy'; status: 503; retryAfterSeconds: number; body: IDataObject }
+	/** A setting cannot work (an allowlist entry that is no address): fail closed, loudly. */
+	| { outcome: 'misconfigured'; status: 500; body: IDataObject }
 	/** Decide again once the twin delivery in flight has its answer. */
 	| { outcome: 'in-flight'; settled: Promise<void> }
 	/** Answer 200 once n8n has started the run (`delivery.confirm`), or undo (`release`). */
@@ -97,7 +103,11 @@ function hasHeader(headers: IncomingRequest['headers'], name: string): boolean {
 
 /** Address and shared secret. Address first: an unknown sender learns nothing about tokens. */
 export function guardRequest(request: IncomingRequest, guard: GuardSettings): Verdict | undefined {
-	if (guard.allowlist && !isAddressAllowed(request.clientAddress, guard.allowlist)) {
+	if (guard.allowlist && guard.allowlist.invalid.length > 0) {
+		const detail = describeInvalidAddresses(guard.allowlist.setting, guard.allowlist.invalid);
+		return { outcome: 'misconfigured', status: 500, body: { error: 'trigger node misconfigured', detail } };
+	}
+	if (guard.allowlist && !isAddressAllowed(request.clientAddress, guard.allowlist.ranges)) {
 		const address = displayAddress(request.clientAddress);
 		const body: IDataObject = { error: 'address not allowed', address };
 		// Only for a caller that can be a reverse proxy (loopback or private network): to anyone

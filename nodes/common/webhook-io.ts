@@ -4,10 +4,8 @@
  */
 import { randomUUID } from 'crypto';
 import {
-	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
-	type IHookFunctions,
 	type INodeExecutionData,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
@@ -165,23 +163,4 @@ export async function answerFromRun(context: IExecuteFunctions): Promise<INodeEx
 		statusCode: 200,
 	});
 	return [items];
-}
-
-/** A setting that cannot work (e.g. an allowlist entry that is no address): fail closed, loudly. */
-export function answerMisconfigured(context: IWebhookFunctions, problem: string): IWebhookResponseData {
-	return answerJson(context, 500, { error: 'trigger node misconfigured', detail: problem });
-}
-
-/** The message for allowlist entries that are not addresses, naming the setting they are in. */
-export function describeInvalidAddresses(settingName: string, invalid: readonly string[]): string {
-	return `${settingName}: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
-}
-
-/**
- * For `checkExists` of providers with no API to register webhooks (Captain.AI's account
- * manager, ARRIVE's dashboard): there is nothing to look up, but activation runs it, which
- * makes it the place where a bad setting is shown to the user.
- */
-export function failOnInvalidAddresses(context: IHookFunctions, settingName: string, invalid: readonly string[]): void {
-	if (invalid.length > 0) throw new NodeOperationError(context.getNode(), describeInvalidAddresses(settingName, invalid));
 }

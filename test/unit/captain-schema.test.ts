@@ -1,4 +1,4 @@
-import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/events';
+import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
 import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/receiver';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';

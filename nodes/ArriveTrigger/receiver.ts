@@ -11,14 +11,14 @@ import type { Emission, ParseResult, Receiver, Selection } from '../common/recei
 import { ACK_TOKENS_PER_TRIP, type EmitMode, REDELIVERY_MEMORY, statusCategory } from './catalogue';
 import { type ArriveCall, type ArriveTrip, parseArriveCall } from './schema';
 
-export type EnvironmentFilter = 'both' | 'production' | 'sandbox';
+export type ArriveEnvironmentFilter = 'both' | 'production' | 'sandbox';
 export type OutputMode = 'perTrip' | 'perCall';
 
 export interface ArriveSettings {
 	emit: EmitMode;
 	/** Status categories wanted: 'in-transit', 'approaching', 'arrived', 'other'. */
 	statuses: string[];
-	environment: EnvironmentFilter;
+	environment: ArriveEnvironmentFilter;
 	/** Empty: every site. */
 	siteIds: string[];
 	output: OutputMode;
