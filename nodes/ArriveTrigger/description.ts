@@ -1,7 +1,8 @@
 /** The ARRIVE Trigger's parameters, derived from the ARRIVE catalogue. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ARRIVE_SOURCE_ADDRESSES, EMIT_MODES, OTHER_STATUS, TRIP_STATUSES } from './catalogue';
+import { addressListField, memoryBoundsOptions, optionsCollection, warningNotice } from '../common/descriptions';
+import { ARRIVE_SOURCE_ADDRESSES, EMIT_MODES, OTHER_STATUS, TRIP_MEMORY_DEFAULTS, TRIP_STATUSES } from './catalogue';
 
 export const arriveTriggerProperties: INodeProperties[] = [
 	{
@@ -31,23 +32,19 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		default: 'arriveAddresses',
 	},
 	{
-		displayName: 'Extra Allowed Addresses',
-		name: 'additionalAddresses',
-		type: 'string',
-		default: '',
-		placeholder: '127.0.0.1, 2001:db8::/32',
-		description:
-			"More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated). Judged on the client address n8n resolves: behind a reverse proxy, set N8N_PROXY_HOPS.",
+		...addressListField({
+			displayName: 'Extra Allowed Addresses',
+			name: 'additionalAddresses',
+			placeholder: '127.0.0.1, 2001:db8::/32',
+			description: "More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated).",
+		}),
 		displayOptions: { show: { sourceRestriction: ['arriveAddresses'] } },
 	},
-	{
-		displayName:
-			"The address check is off: anyone who knows this URL can start the workflow. Switch back to ARRIVE's Addresses Only before going live.",
-		name: 'noRestrictionNotice',
-		type: 'notice',
-		default: '',
-		displayOptions: { show: { sourceRestriction: ['none'] } },
-	},
+	warningNotice(
+		'noRestrictionNotice',
+		"The address check is off: anyone who knows this URL can start the workflow. Switch back to ARRIVE's Addresses Only before going live.",
+		{ sourceRestriction: ['none'] },
+	),
 	{
 		displayName: 'Trigger On',
 		name: 'emit',
@@ -89,39 +86,25 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		placeholder: 'hellocurbside_9388, store_2',
 		description: "Only trips to these ARRIVE sites (the site IDs from ARRIVE's dashboard, called site_csin in its data; comma-separated). Empty: every site.",
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Output',
-				name: 'outputMode',
-				type: 'options',
-				options: [
-					{ name: 'One Item per Trip', value: 'perTrip', description: 'Each trip with the call fields (appId, production, timestamp, version)' },
-					{ name: 'One Item per Call', value: 'perCall', description: 'One item with the call fields and a trips list' },
-				],
-				default: 'perTrip',
-			},
-			{
-				displayName: 'Remember at Most (Trips)',
-				name: 'rememberMaxTrips',
-				type: 'number',
-				typeOptions: { minValue: 10 },
-				default: 5000,
-				description: 'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
-			},
-			{
-				displayName: 'Remember Trips For (Hours)',
-				name: 'rememberHours',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 24,
-				description: 'How long a trip is remembered after its last change',
-			},
-		],
-	},
+	optionsCollection([
+		{
+			displayName: 'Output',
+			name: 'outputMode',
+			type: 'options',
+			options: [
+				{ name: 'One Item per Trip', value: 'perTrip', description: 'Each trip with the call fields (appId, production, timestamp, version)' },
+				{ name: 'One Item per Call', value: 'perCall', description: 'One item with the call fields and a trips list' },
+			],
+			default: 'perTrip',
+		},
+		...memoryBoundsOptions({
+			things: 'Trips',
+			maxName: 'rememberMaxTrips',
+			maxDefault: TRIP_MEMORY_DEFAULTS.maxTrips,
+			maxDescription: 'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
+			hoursDisplayName: 'Remember Trips For (Hours)',
+			hoursDefault: TRIP_MEMORY_DEFAULTS.hours,
+			hoursDescription: 'How long a trip is remembered after its last change',
+		}),
+	]),
 ];

@@ -27,7 +27,8 @@ import { answerFromRun, answerVerdict, answerWebhook, memoryPlaceOf, readIncomin
 import { computedWebhookPath } from '../common/computed-webhook-path';
 import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
-import { CAPTAIN_MEMORY_DEFAULTS, captainReceiver, type CaptainSettings } from './receiver';
+import { CAPTAIN_MEMORY_DEFAULTS } from './catalogue';
+import { captainReceiver, type CaptainSettings } from './receiver';
 
 interface CaptainOptions {
 	allowedAddresses?: string;

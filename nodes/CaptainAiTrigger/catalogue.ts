@@ -36,6 +36,9 @@ export const CAPTAIN_EVENTS: readonly CaptainEventKind[] = [
 	{ name: 'analytics_report_ready', label: 'Analytics Report Ready', description: 'A report requested through the API is ready', endpoint: 'events' },
 ];
 
+/** Captain retries 15 times with exponential backoff; its horizon is not published. */
+export const CAPTAIN_MEMORY_DEFAULTS = { hours: 72, maxEvents: 10000 };
+
 /** Option value: every event, listed or not. */
 export const ANY_EVENT = '*';
 /** Option value: events not in the catalogue (Captain adds events over time). */

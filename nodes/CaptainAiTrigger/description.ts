@@ -1,7 +1,8 @@
 /** The Captain.AI Trigger's parameters, derived from the event catalogue. */
 import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
-import { ANY_EVENT, CAPTAIN_EVENTS, type CaptainEndpoint, UNLISTED_EVENTS } from './catalogue';
+import { addressListField, memoryBoundsOptions, optionsCollection, warningNotice } from '../common/descriptions';
+import { ANY_EVENT, CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, type CaptainEndpoint, UNLISTED_EVENTS } from './catalogue';
 
 /**
  * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
@@ -89,14 +90,11 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		],
 		default: 'authToken',
 	},
-	{
-		displayName:
-			'Authentication is off: anyone who knows this URL can start the workflow. Choose Auth-Token Header before giving the URL to Captain.AI.',
-		name: 'noAuthNotice',
-		type: 'notice',
-		default: '',
-		displayOptions: { show: { authentication: ['none'] } },
-	},
+	warningNotice(
+		'noAuthNotice',
+		'Authentication is off: anyone who knows this URL can start the workflow. Choose Auth-Token Header before giving the URL to Captain.AI.',
+		{ authentication: ['none'] },
+	),
 	...(['events', 'itemStatus'] as const).map(eventsParameterFor),
 	{
 		displayName: 'Environment',
@@ -110,60 +108,43 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: 'any',
 		description: "Filter on the event's environment field",
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add option',
-		default: {},
-		options: [
-			{
-				displayName: 'Allowed Addresses',
-				name: 'allowedAddresses',
-				type: 'string',
-				default: '',
-				placeholder: '203.0.113.7, 198.51.100.0/24, 2001:db8::/32',
-				description:
-					'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Judged on the client address n8n resolves: behind a reverse proxy, set N8N_PROXY_HOPS. Empty: any address.',
-			},
-			{
-				displayName: 'Drop Out-of-Order Updates',
-				name: 'dropOutOfOrder',
-				type: 'boolean',
-				default: true,
-				description:
-					'Whether to drop a status update (order, job, item, assignment, driver ETA) older than one already received for the same entity. Retries can arrive hours late.',
-			},
-			{
-				displayName: 'Output',
-				name: 'output',
-				type: 'options',
-				options: [
-					{
-						name: 'Simplified',
-						value: 'simplified',
-						description: 'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
-					},
-					{ name: 'Raw Body', value: 'raw', description: 'The body exactly as Captain.AI sent it' },
-				],
-				default: 'simplified',
-			},
-			{
-				displayName: 'Remember at Most (Events)',
-				name: 'rememberMaxEvents',
-				type: 'number',
-				typeOptions: { minValue: 10 },
-				default: 10000,
-				description: 'Upper bound on remembered event IDs; the oldest are forgotten first',
-			},
-			{
-				displayName: 'Remember For (Hours)',
-				name: 'rememberHours',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 72,
-				description: 'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
-			},
-		],
-	},
+	optionsCollection([
+		addressListField({
+			displayName: 'Allowed Addresses',
+			name: 'allowedAddresses',
+			placeholder: '203.0.113.7, 198.51.100.0/24, 2001:db8::/32',
+			description: 'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Empty: any address.',
+		}),
+		{
+			displayName: 'Drop Out-of-Order Updates',
+			name: 'dropOutOfOrder',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to drop a status update (order, job, item, assignment, driver ETA) older than one already received for the same entity. Retries can arrive hours late.',
+		},
+		{
+			displayName: 'Output',
+			name: 'output',
+			type: 'options',
+			options: [
+				{
+					name: 'Simplified',
+					value: 'simplified',
+					description: 'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
+				},
+				{ name: 'Raw Body', value: 'raw', description: 'The body exactly as Captain.AI sent it' },
+			],
+			default: 'simplified',
+		},
+		...memoryBoundsOptions({
+			things: 'Events',
+			maxName: 'rememberMaxEvents',
+			maxDefault: CAPTAIN_MEMORY_DEFAULTS.maxEvents,
+			maxDescription: 'Upper bound on remembered event IDs; the oldest are forgotten first',
+			hoursDisplayName: 'Remember For (Hours)',
+			hoursDefault: CAPTAIN_MEMORY_DEFAULTS.hours,
+			hoursDescription: 'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
+		}),
+	]),
 ];

@@ -18,8 +18,6 @@ export interface CaptainSettings {
 	memory: MemoryLimits;
 }
 
-/** Captain retries 15 times with exponential backoff; its horizon is not published. */
-export const CAPTAIN_MEMORY_DEFAULTS = { hours: 72, maxEvents: 10000 };
 
 /**
  * How far ahead of our clock a `created_at` may be and still be used as it is for ordering.

@@ -1,4 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
+import { TRIP_MEMORY_DEFAULTS } from '../../nodes/ArriveTrigger/catalogue';
+import { arriveTriggerProperties } from '../../nodes/ArriveTrigger/description';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/dedupe';
@@ -324,4 +326,10 @@ describe('ARRIVE Trigger through webhook()', () => {
 		expect((await workflow.call(fromArrive(noTokens('k1')))).items[0]).toMatchObject({ tripId: null, tid: 'hello12345' });
 		expect((await workflow.call(fromArrive(noTokens('k1')))).startsExecution).toBe(false);
 	});
+});
+
+test("the editor's trip memory defaults match the ones the node falls back to", () => {
+	const options = arriveTriggerProperties.find((property) => property.name === 'options')?.options as Array<{ name: string; default: unknown }>;
+	expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(TRIP_MEMORY_DEFAULTS.hours);
+	expect(options.find((option) => option.name === 'rememberMaxTrips')?.default).toBe(TRIP_MEMORY_DEFAULTS.maxTrips);
 });

@@ -1,6 +1,6 @@
 import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
-import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/receiver';
+import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/catalogue';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
 import { parseProviderTime } from '../../nodes/common/validation';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
