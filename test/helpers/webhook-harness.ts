@@ -16,7 +16,7 @@
  */
 import { EventEmitter } from 'events';
 
-import { ExecuteContext, WebhookContext } from 'n8n-core';
+import { CredentialTestContext, ExecuteContext, HookContext, WebhookContext } from 'n8n-core';
 import {
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
@@ -208,6 +208,22 @@ export class SavedWorkflow {
 		const output = (await this.nodeType.execute!.call(context)) as INodeExecutionData[][];
 		this.lastRunOutput = output[0].map((item) => item.json);
 		return sent;
+	}
+
+	/** Publishing the workflow: n8n runs the webhook's checkExists in its real HookContext. */
+	async activate(): Promise<boolean> {
+		const workflow = this.workflow(structuredClone(this.staticData));
+		const node = workflow.getNode('Trigger') as INode;
+		const webhookData = { httpMethod: 'POST', node: node.name, path: 'test', webhookDescription: {}, workflowId: this.workflowId } as unknown as IWebhookData;
+		const context = new HookContext(workflow, node, this.additionalData({ body: {} }, new FakeResponse()), 'webhook', 'activate', webhookData);
+		return await this.nodeType.webhookMethods!.default!.checkExists!.call(context);
+	}
+
+	/** The credential's "Test" button: the node's credential test in n8n-core's CredentialTestContext. */
+	async testCredential(testName: string, data: ICredentialDataDecryptedObject) {
+		const context = new CredentialTestContext(this.additionalData({ body: {} }, new FakeResponse()));
+		const test = this.nodeType.methods!.credentialTest![testName];
+		return await test.call(context, { id: 'cred-1', name: 'test', type: Object.keys(this.credentials)[0] ?? 'unknown', data });
 	}
 
 	/** What the node's execute() passed on in the last run. */

@@ -333,3 +333,11 @@ test("the editor's trip memory defaults match the ones the node falls back to", 
 	expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(TRIP_MEMORY_DEFAULTS.hours);
 	expect(options.find((option) => option.name === 'rememberMaxTrips')?.default).toBe(TRIP_MEMORY_DEFAULTS.maxTrips);
 });
+
+test('checkExists fails naming Extra Allowed Addresses and the bad entry; not when the check is off', async () => {
+	await expect(arriveWorkflow().activate()).resolves.toBe(true);
+	await expect(arriveWorkflow({ additionalAddresses: '127.0.0.1, 300.1.1.1' }).activate()).rejects.toThrow(
+		'Extra Allowed Addresses: "300.1.1.1" is not an IP address or CIDR range',
+	);
+	await expect(arriveWorkflow({ sourceRestriction: 'none', additionalAddresses: '300.1.1.1' }).activate()).resolves.toBe(true);
+});

@@ -354,3 +354,22 @@ describe('Captain.AI Trigger through webhook()', () => {
 		});
 	});
 });
+
+describe('publishing and the credential test, in n8n-core contexts', () => {
+	test('checkExists passes with a valid allowlist and fails naming the setting and the bad entry', async () => {
+		await expect(captainWorkflow({ options: { allowedAddresses: '203.0.113.7, 198.51.100.0/24' } }).activate()).resolves.toBe(true);
+		await expect(captainWorkflow().activate()).resolves.toBe(true);
+		await expect(captainWorkflow({ options: { allowedAddresses: '203.0.113.7, not-an-address' } }).activate()).rejects.toThrow(
+			'Allowed Addresses: "not-an-address" is not an IP address or CIDR range',
+		);
+	});
+
+	test('the credential test refuses an empty, padded or short token and accepts a long one', async () => {
+		const workflow = captainWorkflow();
+		const test = (authToken: string) => workflow.testCredential('captainAiAuthTokenTest', { authToken });
+		expect(await test('')).toMatchObject({ status: 'Error', message: 'The Auth-Token is empty.' });
+		expect(await test(' padded-token-0123456789 ')).toMatchObject({ status: 'Error', message: expect.stringContaining('starts or ends with a space') });
+		expect(await test('short-tok')).toMatchObject({ status: 'Error', message: expect.stringContaining('shorter than 16 characters') });
+		expect(await test(TOKEN)).toMatchObject({ status: 'OK' });
+	});
+});
