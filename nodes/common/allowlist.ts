@@ -169,3 +169,8 @@ export function displayAddress(clientAddress: string | undefined): string {
 	if (address?.family === 4) return Array.from(address.bytes).join('.');
 	return clientAddress;
 }
+
+/** The message for allowlist entries that are not addresses, naming the setting they are in. */
+export function describeInvalidAddresses(settingName: string, invalid: readonly string[]): string {
+	return `${settingName}: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+}

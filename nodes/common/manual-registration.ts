@@ -6,7 +6,7 @@
  */
 import { NodeOperationError, type IHookFunctions, type IWebhookFunctions } from 'n8n-workflow';
 
-import type { ParsedAllowlist } from './allowlist';
+import { describeInvalidAddresses, type ParsedAllowlist } from './allowlist';
 import type { GuardSettings } from './receive';
 
 /**
@@ -26,11 +26,6 @@ export interface AllowlistSetting {
 /** The setting as the pipeline's guard takes it (invalid entries included: they refuse all). */
 export function allowlistGuard(setting: AllowlistSetting, parsed: ParsedAllowlist | undefined): GuardSettings['allowlist'] {
 	return parsed && { setting: setting.name, ranges: parsed.ranges, invalid: parsed.invalid };
-}
-
-/** The message for allowlist entries that are not addresses, naming the setting they are in. */
-export function describeInvalidAddresses(settingName: string, invalid: readonly string[]): string {
-	return `${settingName}: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
 }
 
 /**

@@ -5,9 +5,8 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { type AddressRange, displayAddress, isAddressAllowed, isPrivateAddress } from './allowlist';
+import { type AddressRange, describeInvalidAddresses, displayAddress, isAddressAllowed, isPrivateAddress } from './allowlist';
 import { judgeSharedSecret } from './auth-token';
-import { describeInvalidAddresses } from './manual-registration';
 import { type Delivery, type MemoryLayout, type NodeMemory, isOverloaded, openMemory } from './dedupe';
 
 /** What the pipeline needs to know about one HTTP request. */
