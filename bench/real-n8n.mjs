@@ -1,40 +1,39 @@
 // What each outcome costs inside a real n8n (2.41.1 by default), measured side by side:
-// requests per second and median latency for deliveries the Captain.AI Trigger accepts (an
-// execution runs), drops (duplicate, filtered) or refuses (401), next to n8n's own Webhook
-// node as the baseline for "a request that starts an execution". Scenarios run in
-// interleaved rounds so machine noise hits them alike; compare the ratios.
+// requests per second and median latency per outcome (bench/scenarios.mjs: n8n's own Webhook
+// node running an execution and refusing with its IP allowlist, Captain.AI 401 / duplicate /
+// filtered / accepted, ARRIVE 403 / nothing new / accepted; both nodes at version 2), in n8n's
+// three expression-engine modes, each its own n8n start. Scenarios run in interleaved rounds
+// so machine noise hits them alike; compare the ratios within a mode.
 //
-// A second accepted scenario starts with the node's memory full (10 000 remembered events,
+// One more accepted scenario starts with the node's memory full (10 000 remembered events,
 // the default bound) to show what saving that memory in static data adds per accepted event.
 //
 // Usage: node bench/real-n8n.mjs [rounds=3] [requestsPerBatch=40] [concurrency=4]
+//   BENCH_MODES=default,lazy,legacy (the default) picks the modes; BENCH_N8N_ENV='K=V …'
+//   instead runs one n8n with that extra environment.
 // (npm run bench builds first; installs n8n into the cache on first use.)
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createRequire } from 'node:module';
 
 import harness from '../test/real-n8n/n8n.js';
+import { publishScenarios } from './scenarios.mjs';
 
 const { BoundedMemory } = createRequire(import.meta.url)('../dist/nodes/common/dedupe.js');
 
 const { N8n } = harness;
 const [rounds = 3, perBatch = 40, concurrency = 4] = process.argv.slice(2).map(Number);
 const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
-const TOKEN = `bench-${randomUUID()}`;
-const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/captain/order_status_updated.json', import.meta.url), 'utf8'));
 const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 
-function captainWorkflow(name, parameters, credential, staticData) {
-	return {
-		name,
-		nodes: [{ id: randomUUID(), name: 'Captain.AI Trigger', type: CAPTAIN, typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters, credentials: { captainAiWebhookApi: credential } }],
-		connections: {},
-		...(staticData ? { staticData } : {}),
-	};
-}
+const MODES = {
+	default: {},
+	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
+};
 
 /** The node's memory as it would be after `count` accepted events, built by the node's own store. */
 function fullMemory(count, now) {
@@ -50,7 +49,7 @@ function fullMemory(count, now) {
 	return { 'node:Captain.AI Trigger': { captainArriveMemory: { v: 3, rev: 'seeded', by: 'seed', savedAt: now, tables } } };
 }
 
-async function runBatch(n8n, url, makeRequest) {
+async function runBatch(n8n, url, make) {
 	const latencies = [];
 	const statuses = new Map();
 	let next = 0;
@@ -59,11 +58,11 @@ async function runBatch(n8n, url, makeRequest) {
 		Array.from({ length: concurrency }, async () => {
 			while (next < perBatch) {
 				next++;
-				const { body, headers } = makeRequest();
+				const [body, headers] = make();
 				const t0 = performance.now();
 				const answer = await n8n.post(url, body, headers);
 				latencies.push(performance.now() - t0);
-				const key = `${answer.status} ${answer.body?.status ?? answer.body?.message ?? ''}`.trim();
+				const key = `${answer.status} ${answer.body?.status === 'ignored' ? answer.body.reason : (answer.body?.status ?? answer.body?.error ?? answer.body?.message ?? '')}`.trim();
 				statuses.set(key, (statuses.get(key) ?? 0) + 1);
 			}
 		}),
@@ -75,79 +74,79 @@ async function runBatch(n8n, url, makeRequest) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-const userFolder = mkdtempSync(join(tmpdir(), 'captain-arrive-bench-'));
-// Extra n8n environment for experiments, e.g. BENCH_N8N_ENV='N8N_EXPRESSION_ENGINE=legacy'.
-const extraEnv = Object.fromEntries((process.env.BENCH_N8N_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=')));
-const n8n = new N8n({ version, userFolder, env: extraEnv });
-try {
-	await n8n.start();
-	await n8n.setUp();
-	const credential = await n8n.createCredential('bench', 'captainAiWebhookApi', { authToken: TOKEN });
-	const ref = { id: credential.id, name: credential.name };
-	const auth = { 'Auth-Token': TOKEN };
+/** Starts one n8n with `env`, measures every scenario, stops it. Returns { name: { rps, ms, statuses } }. */
+async function measureMode(label, env) {
+	const userFolder = mkdtempSync(join(tmpdir(), 'captain-arrive-bench-'));
+	const n8n = new N8n({ version, userFolder, env });
+	try {
+		await n8n.start();
+		await n8n.setUp();
+		const scenarios = await publishScenarios(n8n, { captainVersion: 2, arriveVersion: 2 });
 
-	const publish = async (workflow, path) => {
-		const created = await n8n.createWorkflow(workflow);
-		await n8n.activateWorkflow(created.id);
-		const url = n8n.webhookUrl(workflow.nodes[0].webhookId, path);
-		await n8n.waitForWebhook(url);
-		return url;
-	};
-	const main = await publish(captainWorkflow('bench main', {}, ref), 'events');
-	const full = await publish(captainWorkflow('bench full memory', {}, ref, fullMemory(10000, Date.now())), 'events');
-	const filtered = await publish(captainWorkflow('bench filtered', { events: ['order_assigned'] }, ref), 'events');
-	const baselineId = randomUUID();
-	const baseline = await publish(
-		{
-			name: 'bench n8n Webhook node',
-			nodes: [{ id: randomUUID(), name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: baselineId, parameters: { httpMethod: 'POST', path: baselineId } }],
+		// The accepted scenario again, with the node's memory full.
+		const token = `bench-full-${randomUUID()}`;
+		const credential = await n8n.createCredential('bench full', 'captainAiWebhookApi', { authToken: token });
+		const webhookId = randomUUID();
+		const created = await n8n.createWorkflow({
+			name: 'bench full memory',
+			nodes: [{ id: randomUUID(), name: 'Captain.AI Trigger', type: CAPTAIN, typeVersion: 2, position: [0, 0], webhookId, parameters: {}, credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } } }],
 			connections: {},
-		},
-		'',
-	).catch(() => undefined);
-	const baselineUrl = `${n8n.baseUrl}/webhook/${baselineId}`;
+			staticData: fullMemory(10000, Date.now()),
+		});
+		await n8n.activateWorkflow(created.id);
+		const fullUrl = n8n.webhookUrl(webhookId, 'events');
+		await n8n.waitForWebhook(fullUrl);
+		const accepted = scenarios.find((s) => s.name === 'Captain.AI accepted');
+		scenarios.splice(scenarios.indexOf(accepted) + 1, 0, {
+			name: 'Captain.AI accepted, memory full 10k',
+			url: fullUrl,
+			make: () => [accepted.make()[0], { 'Auth-Token': token }],
+		});
 
-	const arriveWorkflow = (name, parameters) => ({
-		name,
-		nodes: [{ id: randomUUID(), name: 'ARRIVE Trigger', type: 'n8n-nodes-captain-arrive.arriveTrigger', typeVersion: 2, position: [0, 0], webhookId: randomUUID(), parameters }],
-		connections: {},
+		for (const scenario of scenarios) {
+			const [body, headers] = (scenario.prime ?? scenario.make)();
+			await n8n.post(scenario.url, body, headers);
+		}
+		const results = Object.fromEntries(scenarios.map((s) => [s.name, []]));
+		for (let round = 0; round < rounds; round++) {
+			for (const { name, url, make } of scenarios) results[name].push(await runBatch(n8n, url, make));
+		}
+		const summary = {};
+		console.log(`\n${label}: n8n ${version} (SQLite), ${rounds} interleaved rounds of ${perBatch} requests, concurrency ${concurrency}`);
+		console.log('scenario'.padEnd(40), 'req/s'.padStart(7), 'median ms'.padStart(10), '  answers (last round)');
+		for (const [name, runs] of Object.entries(results)) {
+			const rps = median(runs.map((r) => r.rps));
+			const ms = median(runs.map((r) => r.medianMs));
+			summary[name] = { rps, ms, statuses: runs.at(-1).statuses };
+			console.log(name.padEnd(40), rps.toFixed(0).padStart(7), ms.toFixed(1).padStart(10), ' ', JSON.stringify(runs.at(-1).statuses));
+		}
+		return summary;
+	} finally {
+		await n8n.stop();
+		rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+const parseEnv = (text) => Object.fromEntries(text.split(/\s+/).filter(Boolean).map((pair) => pair.split('=')));
+const modes = process.env.BENCH_N8N_ENV
+	? { [process.env.BENCH_N8N_ENV]: parseEnv(process.env.BENCH_N8N_ENV) }
+	: Object.fromEntries((process.env.BENCH_MODES ?? 'default,lazy,legacy').split(',').map((m) => [m, MODES[m]]));
+
+const measured = {};
+for (const [label, env] of Object.entries(modes)) measured[label] = await measureMode(label, env);
+
+// Side by side: req/s per mode, and each drop as a multiple of n8n's own 403 in the same run.
+const labels = Object.keys(measured);
+const names = Object.keys(measured[labels[0]]);
+const ref = "n8n's Webhook node, its 403";
+console.log(`\nreq/s per outcome (× n8n's own 403 in the same n8n), n8n ${version}, ${new Date().toISOString()}`);
+console.log(`| Outcome | ${labels.join(' | ')} |`);
+console.log(`|---|${labels.map(() => '---|').join('')}`);
+for (const name of names) {
+	const cells = labels.map((label) => {
+		const rps = measured[label][name]?.rps;
+		const base = measured[label][ref]?.rps;
+		return rps === undefined ? '–' : name === ref ? rps.toFixed(0) : `${rps.toFixed(0)} (${(rps / base).toFixed(2)}×)`;
 	});
-	const arriveLocal = await publish(arriveWorkflow('bench ARRIVE local', { additionalAddresses: '127.0.0.1', emit: 'everyUpdate' }), 'arrive');
-	const arriveOnly = await publish(arriveWorkflow('bench ARRIVE only', {}), 'arrive');
-	const arriveSample = JSON.parse(readFileSync(new URL('../test/fixtures/arrive/ad-estimates.json', import.meta.url), 'utf8'));
-	const arriveCall = () => ({ body: { ...arriveSample, timestamp: new Date().toISOString(), data: { ...arriveSample.data, estimates: [{ ...arriveSample.data.estimates[0], track_tokens: [{ dest_id: randomUUID() }] }] } }, headers: {} });
-
-	// One accepted event to duplicate.
-	const known = { ...fixture, event_uuid: randomUUID() };
-	await n8n.post(main, known, auth);
-
-	const fresh = () => ({ body: { ...fixture, event_uuid: randomUUID() }, headers: auth });
-	const scenarios = {
-		"n8n's Webhook node (execution)": [baselineUrl, () => ({ body: fixture, headers: {} })],
-		'accepted (execution), memory empty': [main, fresh],
-		'accepted (execution), memory full 10k': [full, fresh],
-		'200 duplicate (no execution)': [main, () => ({ body: known, headers: auth })],
-		'200 filtered (no execution)': [filtered, fresh],
-		'401 wrong token (no execution)': [main, () => ({ body: fixture, headers: { 'Auth-Token': 'nope' } })],
-		'ARRIVE accepted (execution)': [arriveLocal, arriveCall],
-		'ARRIVE 403 not allowed (no execution)': [arriveOnly, arriveCall],
-	};
-	if (!baseline) delete scenarios["n8n's Webhook node (execution)"];
-
-	const results = Object.fromEntries(Object.keys(scenarios).map((name) => [name, []]));
-	for (let round = 0; round < rounds; round++) {
-		for (const [name, [url, makeRequest]] of Object.entries(scenarios)) results[name].push(await runBatch(n8n, url, makeRequest));
-	}
-
-	const reference = median(results['accepted (execution), memory empty'].map((r) => r.rps));
-	console.log(`n8n ${version} (SQLite, Node 24${process.env.BENCH_N8N_ENV ? `, ${process.env.BENCH_N8N_ENV}` : ''}), ${rounds} interleaved rounds of ${perBatch} requests, concurrency ${concurrency}`);
-	console.log('scenario'.padEnd(42), 'req/s'.padStart(8), 'median ms'.padStart(10), '× accepted req/s'.padStart(17), '  answers (last round)');
-	for (const [name, runs] of Object.entries(results)) {
-		const rps = median(runs.map((r) => r.rps));
-		const ms = median(runs.map((r) => r.medianMs));
-		console.log(name.padEnd(42), rps.toFixed(0).padStart(8), ms.toFixed(1).padStart(10), (rps / reference).toFixed(1).padStart(17), ' ', JSON.stringify(runs.at(-1).statuses));
-	}
-} finally {
-	await n8n.stop();
-	rmSync(userFolder, { recursive: true, force: true });
+	console.log(`| ${name} | ${cells.join(' | ')} |`);
 }
