@@ -21,16 +21,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import harness from '../test/real-n8n/n8n.js';
-import { publishScenarios } from './scenarios.mjs';
+import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, REPO_ROOT, packPackage, sleep } = harness;
 const [mode = 'default', rounds = 3, perBatch = 40, concurrency = 4] = process.argv.slice(2).map((arg, i) => (i === 0 ? arg : Number(arg)));
 const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
-const MODES = {
-	default: {},
-	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
-	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
-};
+const MODES = ENGINE_MODES;
 if (!MODES[mode]) throw new Error(`mode must be one of ${Object.keys(MODES).join(', ')}`);
 
 function run(cmd, args, cwd) {

@@ -33,6 +33,7 @@ import { join } from 'node:path';
 
 import deliveries from '../test/real-n8n/deliveries.js';
 import harness from '../test/real-n8n/n8n.js';
+import { ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, nodeOutputItems, sleep } = harness;
 const { sendDeliveries, seededRandom, parseArgs, checkList, formatAnswers } = deliveries;
@@ -42,11 +43,7 @@ const DELIVERIES = Number(args.deliveries ?? 300);
 const CONCURRENCY = Number(args.concurrency ?? 6);
 const WARMUP = 30;
 const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
-const MODES = {
-	default: {},
-	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
-	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
-};
+const MODES = ENGINE_MODES;
 const modes = String(args.modes ?? 'default,lazy,legacy').split(',');
 const fixture = (file) => JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
 const CAPTAIN_FIXTURES = {

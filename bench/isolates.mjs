@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import harness from '../test/real-n8n/n8n.js';
-import { publishScenarios } from './scenarios.mjs';
+import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, sleep } = harness;
 const args = process.argv.slice(2);
@@ -25,11 +25,7 @@ const showStacks = args.includes('--stacks');
 const [mode = 'default', perScenario = '10'] = args.filter((arg) => !arg.startsWith('--'));
 const requests = Number(perScenario);
 const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
-const MODES = {
-	default: {},
-	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
-	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
-};
+const MODES = ENGINE_MODES;
 if (!MODES[mode]) throw new Error(`mode must be one of ${Object.keys(MODES).join(', ')}`);
 
 const built = (file, name) => new (createRequire(import.meta.url)(`../dist/nodes/${file}`)[name])().description;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 import harness from '../test/real-n8n/n8n.js';
-import { publishScenarios } from './scenarios.mjs';
+import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { BoundedMemory } = createRequire(import.meta.url)('../dist/nodes/common/dedupe.js');
 
@@ -29,11 +29,7 @@ const [rounds = 3, perBatch = 40, concurrency = 4] = process.argv.slice(2).map(N
 const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 
-const MODES = {
-	default: {},
-	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
-	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
-};
+const MODES = ENGINE_MODES;
 
 /** The node's memory as it would be after `count` accepted events, built by the node's own store. */
 function fullMemory(count, now) {

@@ -17,6 +17,13 @@ const node = (name, type, parameters, extra = {}) => ({ id: randomUUID(), name, 
  * `prime` (or else `make`) is sent once before measuring: the duplicate's original, ARRIVE's
  * remembered trip.
  */
+/** n8n 2.41's expression engine modes the benchmarks compare: the environment of each. */
+export const ENGINE_MODES = {
+	default: {},
+	lazy: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' },
+	legacy: { N8N_EXPRESSION_ENGINE: 'legacy' },
+};
+
 export async function publishScenarios(n8n, { captainVersion, arriveVersion }) {
 	const token = `bench-${randomUUID()}`;
 	const credential = await n8n.createCredential('bench', 'captainAiWebhookApi', { authToken: token });
