@@ -214,10 +214,11 @@ interface ScopeState {
 	/** `table TAB digest` of claimed keys → the delivery waiting for its run. */
 	inFlight: Map<string, Delivery>;
 	/**
-	 * Digests written by deliveries still in flight, per table: left out of saves, so what is
-	 * stored never speaks for a delivery whose run may not exist.
+	 * Digests written by deliveries still in flight, per table, with how many such deliveries
+	 * wrote each: left out of saves, so what is stored never speaks for a delivery whose run
+	 * may not exist.
 	 */
-	withheld: Map<string, Set<string>>;
+	withheld: Map<string, Map<string, number>>;
 	/** Other processes whose saves this one has read, and how many (bounded). */
 	writers: Map<string, number>;
 	/** When another live process last saved this memory, and when that was last reported. */
@@ -261,7 +262,7 @@ function saveIfDue(state: ScopeState, staticData: Record<string, unknown> | unde
 	if (!staticData || !isSaveDue(state, now)) return false;
 	const rev = newRevision();
 	const tables: Record<string, TableSnapshot> = {};
-	for (const [name, table] of state.tables) tables[name] = table.toSnapshot(state.withheld.get(name));
+	for (const [name, table] of state.tables) tables[name] = table.toSnapshot(new Set(state.withheld.get(name)?.keys()));
 	staticData[STATIC_DATA_KEY] = { v: 3, rev, by: processId, savedAt: now, tables } satisfies StoredMemory;
 	rememberRevision(state, rev);
 	state.lastSaveAt = now;
@@ -319,8 +320,9 @@ export class Delivery {
 	) {
 		for (const claim of claims) state.inFlight.set(claim, this);
 		for (const [table, digest] of written) {
-			if (!state.withheld.has(table)) state.withheld.set(table, new Set());
-			state.withheld.get(table)!.add(digest);
+			if (!state.withheld.has(table)) state.withheld.set(table, new Map());
+			const digests = state.withheld.get(table)!;
+			digests.set(digest, (digests.get(digest) ?? 0) + 1);
 		}
 		deliveriesInFlight.add(this);
 	}
@@ -336,18 +338,16 @@ export class Delivery {
 		this.state.unsaved = true;
 	}
 
-	holds(table: string, digest: string): boolean {
-		return this.written.some(([name, written]) => name === table && written === digest);
-	}
-
 	private close(): boolean {
 		if (!this.open) return false;
 		this.open = false;
 		for (const claim of this.claims) if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
 		// A digest another delivery in flight also wrote stays withheld until that one closes.
 		for (const [table, digest] of this.written) {
-			const stillHeld = [...deliveriesInFlight].some((other) => other !== this && other.holds(table, digest));
-			if (!stillHeld) this.state.withheld.get(table)?.delete(digest);
+			const digests = this.state.withheld.get(table);
+			const count = digests?.get(digest) ?? 0;
+			if (count > 1) digests!.set(digest, count - 1);
+			else digests?.delete(digest);
 		}
 		deliveriesInFlight.delete(this);
 		this.resolveSettled();
