@@ -13,7 +13,7 @@ import { z } from 'zod/v4';
 
 import type { ParseResult } from '../common/receive';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
-import { identifier, numberish, parseWith, providerTime } from '../common/validation';
+import { identifier, optionalNumber, optionalTime, parseWith, providerTime } from '../common/validation';
 
 const strictEstimate = z
 	.looseObject({
@@ -44,9 +44,7 @@ const strictCall = z.looseObject({
 	}),
 });
 
-const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
 const optionalText = z.union([z.string(), z.number()], { error: 'expected a string' }).nullable().optional();
-const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
 const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullable().optional();
 
 const advisoryEstimate = z.looseObject({

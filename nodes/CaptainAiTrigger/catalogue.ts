@@ -23,6 +23,8 @@ export interface CaptainEventKind {
 	statusField?: string;
 }
 
+// One line per event, so the catalogue reads as a table.
+// prettier-ignore
 export const CAPTAIN_EVENTS: readonly CaptainEventKind[] = [
 	{ name: 'order_assigned', label: 'Order Assigned', description: 'A delivery was assigned to a driver', endpoint: 'events', entity: { type: 'order', idField: 'order_uuid', required: true }, orderingGroup: 'order-assignment' },
 	{ name: 'order_unassigned', label: 'Order Unassigned', description: 'A delivery was unassigned from a driver', endpoint: 'events', entity: { type: 'order', idField: 'order_uuid', required: true }, orderingGroup: 'order-assignment' },

@@ -14,7 +14,7 @@ import { z } from 'zod/v4';
 import { normaliseId } from '../common/fingerprint';
 import type { ParseResult } from '../common/receive';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
-import { identifier, numberish, parseProviderTime, parseWith, providerTime } from '../common/validation';
+import { identifier, numberish, optionalNumber, optionalTime, parseProviderTime, parseWith, providerTime } from '../common/validation';
 import { CAPTAIN_EVENTS, findCaptainEvent } from './catalogue';
 
 /** Longer than any UUID or id Captain documents; bounds what a sender can make us hash and keep. */
@@ -50,10 +50,7 @@ const advisoryEnvelope = z.looseObject({
 const customFields = z
 	.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()], { error: 'expected an object, a list or null' })
 	.optional();
-// Captain sends empty strings for absent numbers (e.g. item `sequence: ""`).
-const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
 const optionalText = z.string().nullable().optional();
-const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
 
 const location = z.looseObject({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime });
 

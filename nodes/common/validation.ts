@@ -78,6 +78,12 @@ export const providerTime = z.union([z.string(), z.number()]).refine((value) => 
 	message: 'expected a timestamp',
 });
 
+/** An advisory number: providers send empty strings or null for absent numbers (e.g. Captain's item `sequence: ""`). */
+export const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
+
+/** An advisory timestamp, absent the same ways as optionalNumber. */
+export const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
+
 /** Parses a comma/space separated list typed into a text field. */
 export function splitList(text: string | undefined): string[] {
 	if (!text) return [];
