@@ -24,32 +24,47 @@ import harness from '../test/real-n8n/n8n.js';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, REPO_ROOT, packPackage, sleep } = harness;
-const [mode = 'default', rounds = 3, perBatch = 40, concurrency = 4] = process.argv.slice(2).map((arg, i) => (i === 0 ? arg : Number(arg)));
+const [mode = 'default', rounds = 3, perBatch = 40, concurrency = 4] = process.argv
+	.slice(2)
+	.map((arg, i) => (i === 0 ? arg : Number(arg)));
 const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const MODES = ENGINE_MODES;
 if (!MODES[mode]) throw new Error(`mode must be one of ${Object.keys(MODES).join(', ')}`);
 
 function run(cmd, args, cwd) {
-	const result = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-	if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+	const result = spawnSync(cmd, args, {
+		cwd,
+		encoding: 'utf8',
+		env: { ...process.env, npm_config_update_notifier: 'false' },
+	});
+	if (result.status !== 0)
+		throw new Error(
+			`${cmd} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`,
+		);
 	return result.stdout.trim();
 }
 
 const work = mkdtempSync(join(tmpdir(), 'captain-arrive-compare-'));
-const beforeRef = process.env.BENCH_BEFORE_REF || run('git', ['merge-base', 'HEAD', 'main'], REPO_ROOT);
+const beforeRef =
+	process.env.BENCH_BEFORE_REF || run('git', ['merge-base', 'HEAD', 'main'], REPO_ROOT);
 const beforeCommit = run('git', ['rev-parse', '--short', beforeRef], REPO_ROOT);
 
 /** Builds `ref` in a temporary folder (this checkout's node_modules linked in) and packs it. */
 function packRef(ref) {
 	const dir = join(work, 'before-src');
 	mkdirSync(dir);
-	const archive = spawnSync('git', ['archive', '--format=tar', ref], { cwd: REPO_ROOT, maxBuffer: 1 << 30 });
+	const archive = spawnSync('git', ['archive', '--format=tar', ref], {
+		cwd: REPO_ROOT,
+		maxBuffer: 1 << 30,
+	});
 	if (archive.status !== 0) throw new Error(`git archive ${ref}: ${archive.stderr}`);
 	const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
 	if (untar.status !== 0) throw new Error(`tar: ${untar.stderr}`);
 	symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
 	run('npm', ['run', 'build', '--silent'], dir);
-	const [{ filename }] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir));
+	const [{ filename }] = JSON.parse(
+		run('npm', ['pack', '--json', '--pack-destination', work], dir),
+	);
 	return { tarball: join(work, filename), dist: join(dir, 'dist') };
 }
 
@@ -57,8 +72,23 @@ function packRef(ref) {
 function installTarball(userFolder, tarball) {
 	const nodesDir = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodesDir, { recursive: true });
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
-	run('npm', ['install', tarball, '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'], nodesDir);
+	writeFileSync(
+		join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }),
+	);
+	run(
+		'npm',
+		[
+			'install',
+			tarball,
+			'--legacy-peer-deps',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--no-package-lock',
+		],
+		nodesDir,
+	);
 }
 
 function newNodeVersions(dist) {
@@ -102,7 +132,12 @@ async function runBatch(n8n, url, make) {
 	await sleep(500);
 	const cpuPerRequest = (cpuMs(n8n.child.pid) - cpuBefore) / perBatch;
 	latencies.sort((a, b) => a - b);
-	return { rps: perBatch / seconds, medianMs: latencies[latencies.length >> 1], cpuPerRequest, statuses };
+	return {
+		rps: perBatch / seconds,
+		medianMs: latencies[latencies.length >> 1],
+		cpuPerRequest,
+		statuses,
+	};
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -117,15 +152,23 @@ try {
 	]) {
 		const userFolder = join(work, label.split(' ')[0]);
 		installTarball(userFolder, tarball);
-		sides.push({ label, versions: newNodeVersions(dist), n8n: new N8n({ version, userFolder, installPackage: false, env: MODES[mode] }) });
+		sides.push({
+			label,
+			versions: newNodeVersions(dist),
+			n8n: new N8n({ version, userFolder, installPackage: false, env: MODES[mode] }),
+		});
 	}
-	await Promise.all(sides.map(async (side) => {
-		await side.n8n.start();
-		await side.n8n.setUp();
-	}));
+	await Promise.all(
+		sides.map(async (side) => {
+			await side.n8n.start();
+			await side.n8n.setUp();
+		}),
+	);
 	for (const side of sides) {
 		const only = new RegExp(process.env.BENCH_ONLY ?? '');
-		side.scenarios = (await publishScenarios(side.n8n, side.versions)).filter((scenario) => only.test(scenario.name));
+		side.scenarios = (await publishScenarios(side.n8n, side.versions)).filter((scenario) =>
+			only.test(scenario.name),
+		);
 		for (const { url, make } of side.scenarios) await side.n8n.post(url, ...make()); // prime
 	}
 
@@ -142,10 +185,18 @@ try {
 	}
 
 	console.log(
-		`n8n ${version} (SQLite), engine mode "${mode}"${Object.keys(MODES[mode]).length ? ` (${Object.entries(MODES[mode]).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}, ` +
+		`n8n ${version} (SQLite), engine mode "${mode}"${
+			Object.keys(MODES[mode]).length
+				? ` (${Object.entries(MODES[mode])
+						.map(([k, v]) => `${k}=${v}`)
+						.join(' ')})`
+				: ''
+		}, ` +
 			`${rounds} interleaved rounds of ${perBatch} requests, concurrency ${concurrency}; medians over rounds of req/s (latency ms) and n8n CPU ms per request`,
 	);
-	console.log(`${sides.map((side) => `${side.label}: nodes at version ${side.versions.captainVersion} (Captain.AI) / ${side.versions.arriveVersion} (ARRIVE)`).join('; ')}`);
+	console.log(
+		`${sides.map((side) => `${side.label}: nodes at version ${side.versions.captainVersion} (Captain.AI) / ${side.versions.arriveVersion} (ARRIVE)`).join('; ')}`,
+	);
 	console.log(
 		'scenario'.padEnd(38),
 		...sides.map((side) => `req/s ${side.label.split(' ')[0]}`.padStart(18)),
@@ -164,14 +215,18 @@ try {
 			};
 		});
 		const expected = sides[0].scenarios[i].expected;
-		const wrong = cells.filter((cell) => !cell.statuses[expected] || Object.keys(cell.statuses).length > 1);
+		const wrong = cells.filter(
+			(cell) => !cell.statuses[expected] || Object.keys(cell.statuses).length > 1,
+		);
 		console.log(
 			name.padEnd(38),
 			...cells.map((cell) => `${cell.rps.toFixed(0)} (${cell.ms.toFixed(0)})`.padStart(18)),
 			(cells[1].rps / cells[0].rps).toFixed(2).padStart(6),
 			...cells.map((cell) => cell.cpu.toFixed(1).padStart(14)),
 			(cells[1].cpu / cells[0].cpu).toFixed(2).padStart(6),
-			wrong.length ? `  !! answers ${cells.map((c) => JSON.stringify(c.statuses)).join(' / ')}` : '',
+			wrong.length
+				? `  !! answers ${cells.map((c) => JSON.stringify(c.statuses)).join(' / ')}`
+				: '',
 		);
 	}
 } finally {

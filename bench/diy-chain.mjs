@@ -45,10 +45,17 @@ const WARMUP = 30;
 const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const MODES = ENGINE_MODES;
 const modes = String(args.modes ?? 'default,lazy,legacy').split(',');
-const fixture = (file) => JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
+const fixture = (file) =>
+	JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
 const CAPTAIN_FIXTURES = {
-	agent: [fixture('captain/agent.radar_locations.created.json'), fixture('captain/agent_eta_updated.json')],
-	wanted: [fixture('captain/order_status_updated.json'), fixture('captain/job_delivery_status_updated.json')],
+	agent: [
+		fixture('captain/agent.radar_locations.created.json'),
+		fixture('captain/agent_eta_updated.json'),
+	],
+	wanted: [
+		fixture('captain/order_status_updated.json'),
+		fixture('captain/job_delivery_status_updated.json'),
+	],
 };
 const WANTED_EVENTS = ['order_status_updated', 'job_delivery_status_updated'];
 const ARRIVE_SAMPLE = fixture('arrive/ad-estimates.json');
@@ -59,7 +66,8 @@ const { check } = checks;
 // ------------------------------------------------------------------------------------------
 // Streams: arrays of { body, key } (key: the wanted event the delivery carries, or none).
 
-const eventUuid = (phase, index) => `00000000-0000-4000-8${phase}00-${String(index).padStart(12, '0')}`;
+const eventUuid = (phase, index) =>
+	`00000000-0000-4000-8${phase}00-${String(index).padStart(12, '0')}`;
 
 /** Captain.AI: { bodies, wanted: Set of wanted event_uuids }. */
 function captainStream(count, seed, phase) {
@@ -117,13 +125,22 @@ function arriveStream(count, seed, phase, openTrips = 6) {
 			}
 		}
 		const estimates = trips.map((trip) => {
-			const estimate = { ...structuredClone(template), status: STATUSES[trip.stage], tid: trip.id, track_tokens: [{ ...template.track_tokens[0], dest_id: trip.id }] };
+			const estimate = {
+				...structuredClone(template),
+				status: STATUSES[trip.stage],
+				tid: trip.id,
+				track_tokens: [{ ...template.track_tokens[0], dest_id: trip.id }],
+			};
 			if (trip.ack) estimate.ack = { token: trip.ack };
 			else delete estimate.ack;
 			if (trip.stage !== 2) delete estimate.arrived;
 			return estimate;
 		});
-		bodies.push({ ...ARRIVE_SAMPLE, timestamp: new Date(Date.UTC(2026, 10, 25, 8, 0, 0) + call * 1000).toISOString(), data: { ...ARRIVE_SAMPLE.data, estimates } });
+		bodies.push({
+			...ARRIVE_SAMPLE,
+			timestamp: new Date(Date.UTC(2026, 10, 25, 8, 0, 0) + call * 1000).toISOString(),
+			data: { ...ARRIVE_SAMPLE.data, estimates },
+		});
 	}
 	return { bodies, wanted };
 }
@@ -132,9 +149,21 @@ function arriveStream(count, seed, phase, openTrips = 6) {
 // Workflows
 
 const at = (x) => [x * 220, 0];
-const nodeBase = (name, type, typeVersion, x, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion, position: at(x), parameters, ...extra });
+const nodeBase = (name, type, typeVersion, x, parameters, extra = {}) => ({
+	id: randomUUID(),
+	name,
+	type,
+	typeVersion,
+	position: at(x),
+	parameters,
+	...extra,
+});
 const chainConnections = (names) =>
-	Object.fromEntries(names.slice(0, -1).map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]));
+	Object.fromEntries(
+		names
+			.slice(0, -1)
+			.map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
+	);
 
 /** Filter v2 conditions: any of `conditions` ([leftValue, operation, rightValue?]). */
 function filterParameters(conditions, combinator = 'or') {
@@ -146,7 +175,11 @@ function filterParameters(conditions, combinator = 'or') {
 				id: randomUUID(),
 				leftValue,
 				rightValue: rightValue ?? '',
-				operator: { type: 'string', operation, ...(rightValue === undefined ? { singleValue: true } : {}) },
+				operator: {
+					type: 'string',
+					operation,
+					...(rightValue === undefined ? { singleValue: true } : {}),
+				},
 			})),
 		},
 		options: {},
@@ -162,26 +195,50 @@ const removeDuplicates = (x, dedupeValue) =>
 	});
 
 function webhookNode(path) {
-	return nodeBase('Webhook', 'n8n-nodes-base.webhook', 2, 0, { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} }, { webhookId: randomUUID() });
+	return nodeBase(
+		'Webhook',
+		'n8n-nodes-base.webhook',
+		2,
+		0,
+		{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+		{ webhookId: randomUUID() },
+	);
 }
 
 async function publish(n8n, name, nodes, path) {
-	const created = await n8n.createWorkflow({ name, nodes, connections: chainConnections(nodes.map((n) => n.name)) });
+	const created = await n8n.createWorkflow({
+		name,
+		nodes,
+		connections: chainConnections(nodes.map((n) => n.name)),
+	});
 	await n8n.activateWorkflow(created.id);
-	const url = path === undefined ? `${n8n.baseUrl}/webhook/${nodes[0].parameters.path}` : n8n.webhookUrl(nodes[0].webhookId, path);
+	const url =
+		path === undefined
+			? `${n8n.baseUrl}/webhook/${nodes[0].parameters.path}`
+			: n8n.webhookUrl(nodes[0].webhookId, path);
 	await n8n.waitForWebhook(url);
 	return { id: created.id, url };
 }
 
 async function receivers(n8n) {
 	const token = `diy-${randomUUID()}`;
-	const credential = await n8n.createCredential('diy bench', 'captainAiWebhookApi', { authToken: token });
+	const credential = await n8n.createCredential('diy bench', 'captainAiWebhookApi', {
+		authToken: token,
+	});
 	const captainDiy = await publish(
 		n8n,
 		'Captain DIY chain',
 		[
 			webhookNode(`captain-${randomUUID()}`),
-			nodeBase('Filter', 'n8n-nodes-base.filter', 2, 1, filterParameters(WANTED_EVENTS.map((event) => ['={{ $json.body.event_name }}', 'equals', event]))),
+			nodeBase(
+				'Filter',
+				'n8n-nodes-base.filter',
+				2,
+				1,
+				filterParameters(
+					WANTED_EVENTS.map((event) => ['={{ $json.body.event_name }}', 'equals', event]),
+				),
+			),
 			removeDuplicates(2, '={{ $json.body.event_uuid }}'),
 		],
 		undefined,
@@ -190,10 +247,17 @@ async function receivers(n8n) {
 		n8n,
 		'Captain.AI Trigger',
 		[
-			nodeBase('Captain.AI Trigger', 'n8n-nodes-captain-arrive.captainAiTrigger', 2, 0, { events: WANTED_EVENTS }, {
-				webhookId: randomUUID(),
-				credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } },
-			}),
+			nodeBase(
+				'Captain.AI Trigger',
+				'n8n-nodes-captain-arrive.captainAiTrigger',
+				2,
+				0,
+				{ events: WANTED_EVENTS },
+				{
+					webhookId: randomUUID(),
+					credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } },
+				},
+			),
 		],
 		'events',
 	);
@@ -202,8 +266,18 @@ async function receivers(n8n) {
 		'ARRIVE DIY chain',
 		[
 			webhookNode(`arrive-${randomUUID()}`),
-			nodeBase('Split Out', 'n8n-nodes-base.splitOut', 1, 1, { fieldToSplitOut: 'body.data.estimates', include: 'noOtherFields', options: {} }),
-			nodeBase('Filter', 'n8n-nodes-base.filter', 2, 2, filterParameters([['={{ $json.ack?.token ?? "" }}', 'notEmpty']])),
+			nodeBase('Split Out', 'n8n-nodes-base.splitOut', 1, 1, {
+				fieldToSplitOut: 'body.data.estimates',
+				include: 'noOtherFields',
+				options: {},
+			}),
+			nodeBase(
+				'Filter',
+				'n8n-nodes-base.filter',
+				2,
+				2,
+				filterParameters([['={{ $json.ack?.token ?? "" }}', 'notEmpty']]),
+			),
 			removeDuplicates(3, '={{ $json.track_tokens[0].dest_id + "|" + $json.ack.token }}'),
 		],
 		undefined,
@@ -211,18 +285,42 @@ async function receivers(n8n) {
 	const arriveTrigger = await publish(
 		n8n,
 		'ARRIVE Trigger',
-		[nodeBase('ARRIVE Trigger', 'n8n-nodes-captain-arrive.arriveTrigger', 2, 0, { sourceRestriction: 'none', emit: 'newArrival' }, { webhookId: randomUUID() })],
+		[
+			nodeBase(
+				'ARRIVE Trigger',
+				'n8n-nodes-captain-arrive.arriveTrigger',
+				2,
+				0,
+				{ sourceRestriction: 'none', emit: 'newArrival' },
+				{ webhookId: randomUUID() },
+			),
+		],
 		'arrive',
 	);
 	const captainHeaders = { 'Auth-Token': token };
 	return {
 		captain: [
 			{ label: 'DIY chain', ...captainDiy, headers: {}, keysOf: (item) => [item.body.event_uuid] },
-			{ label: 'Captain.AI Trigger', ...captainTrigger, headers: captainHeaders, keysOf: (item) => [item.eventId] },
+			{
+				label: 'Captain.AI Trigger',
+				...captainTrigger,
+				headers: captainHeaders,
+				keysOf: (item) => [item.eventId],
+			},
 		],
 		arrive: [
-			{ label: 'DIY chain', ...arriveDiy, headers: {}, keysOf: (item) => [`${item.track_tokens[0].dest_id}|${item.ack.token}`] },
-			{ label: 'ARRIVE Trigger', ...arriveTrigger, headers: {}, keysOf: (item) => [`${item.tripId}|${item.ackToken}`] },
+			{
+				label: 'DIY chain',
+				...arriveDiy,
+				headers: {},
+				keysOf: (item) => [`${item.track_tokens[0].dest_id}|${item.ack.token}`],
+			},
+			{
+				label: 'ARRIVE Trigger',
+				...arriveTrigger,
+				headers: {},
+				keysOf: (item) => [`${item.tripId}|${item.ackToken}`],
+			},
 		],
 	};
 }
@@ -263,7 +361,9 @@ async function waitDone(n8n, workflowId, timeoutMs = 240_000) {
 	let since = performance.now();
 	while (Date.now() < deadline) {
 		const executions = await n8n.listExecutions(workflowId, { includeData: false });
-		const unfinished = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
+		const unfinished = executions.filter((e) =>
+			['new', 'running', 'waiting'].includes(e.status),
+		).length;
 		const signature = `${executions.length}/${unfinished}`;
 		if (signature !== last || unfinished > 0) {
 			last = signature;
@@ -304,7 +404,16 @@ async function emitted(n8n, receiver, before, wanted, marker) {
 		if (n > 1) doubled++;
 	}
 	const unwanted = [...count.keys()].filter((key) => !wanted.has(key)).length;
-	return { executions: executions.length, withItems, items, byStatus, ids: executions.map((e) => e.id), doubled, missing, unwanted };
+	return {
+		executions: executions.length,
+		withItems,
+		items,
+		byStatus,
+		ids: executions.map((e) => e.id),
+		doubled,
+		missing,
+		unwanted,
+	};
 }
 
 /** Resolves once the workflow has no unfinished execution. */
@@ -325,13 +434,19 @@ async function runStream(n8n, receiver, stream, phaseMarker, seen, oneRunAtATime
 	const dbBefore = databaseBytes(n8n);
 	const dataBefore = databaseDataBytes(n8n);
 	const started = performance.now();
-	const delivery = (body) => () => ({ url: receiver.url, body, headers: receiver.headers, key: '' });
+	const delivery = (body) => () => ({
+		url: receiver.url,
+		body,
+		headers: receiver.headers,
+		key: '',
+	});
 	let sent;
 	if (oneRunAtATime) {
 		const answers = {};
 		for (const body of stream.bodies) {
 			const one = await sendDeliveries([delivery(body)], { concurrency: 1 });
-			for (const [label, n] of Object.entries(one.answers)) answers[label] = (answers[label] ?? 0) + n;
+			for (const [label, n] of Object.entries(one.answers))
+				answers[label] = (answers[label] ?? 0) + n;
 			await noneRunning(n8n, receiver.id);
 		}
 		sent = { answers };
@@ -344,7 +459,13 @@ async function runStream(n8n, receiver, stream, phaseMarker, seen, oneRunAtATime
 	const dbAfter = databaseBytes(n8n);
 	const dataAfter = databaseDataBytes(n8n);
 	for (const id of result.ids) seen.add(id);
-	return { ...sent, doneRate: stream.bodies.length / doneSeconds, ...result, dbGrowth: dbAfter - dbBefore, dataGrowth: dataAfter - dataBefore };
+	return {
+		...sent,
+		doneRate: stream.bodies.length / doneSeconds,
+		...result,
+		dbGrowth: dbAfter - dbBefore,
+		dataGrowth: dataAfter - dataBefore,
+	};
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -362,17 +483,35 @@ async function measureMode(mode) {
 		for (const list of Object.values(all)) for (const r of list) seenIds.set(r.id, new Set());
 
 		const streams = {
-			captain: { warmup: captainStream(WARMUP, 7, '1'), main: captainStream(DELIVERIES, 11, '2'), markers: ['-4000-81', '-4000-82'] },
-			arrive: { warmup: arriveStream(WARMUP, 7, 'w', 4), main: arriveStream(DELIVERIES, 11, 'm'), markers: ['trip-w-', 'trip-m-'] },
+			captain: {
+				warmup: captainStream(WARMUP, 7, '1'),
+				main: captainStream(DELIVERIES, 11, '2'),
+				markers: ['-4000-81', '-4000-82'],
+			},
+			arrive: {
+				warmup: arriveStream(WARMUP, 7, 'w', 4),
+				main: arriveStream(DELIVERIES, 11, 'm'),
+				markers: ['trip-w-', 'trip-m-'],
+			},
 		};
 		// Warm-up, and the check that each receiver filters and dedupes: one run at a time, so
 		// that Remove Duplicates is not racing itself (see the measured streams).
 		for (const [kind, list] of Object.entries(all)) {
 			for (const receiver of list) {
-				const r = await runStream(n8n, receiver, streams[kind].warmup, streams[kind].markers[0], seenIds.get(receiver.id), true);
+				const r = await runStream(
+					n8n,
+					receiver,
+					streams[kind].warmup,
+					streams[kind].markers[0],
+					seenIds.get(receiver.id),
+					true,
+				);
 				check(
 					`${mode}: ${kind} ${receiver.label}, warm-up, one run at a time: each wanted item emitted once, nothing else`,
-					r.missing === 0 && r.doubled === 0 && r.unwanted === 0 && streams[kind].warmup.wanted.size > 0,
+					r.missing === 0 &&
+						r.doubled === 0 &&
+						r.unwanted === 0 &&
+						streams[kind].warmup.wanted.size > 0,
 					`${streams[kind].warmup.wanted.size} wanted; emitted ${r.items} in ${r.executions} executions, ${r.missing} missing, ${r.doubled} doubled, ${r.unwanted} unwanted`,
 				);
 			}
@@ -381,12 +520,24 @@ async function measureMode(mode) {
 		for (const [kind, list] of Object.entries(all)) {
 			const stream = streams[kind].main;
 			for (const receiver of list) {
-				const r = await runStream(n8n, receiver, stream, streams[kind].markers[1], seenIds.get(receiver.id));
+				const r = await runStream(
+					n8n,
+					receiver,
+					stream,
+					streams[kind].markers[1],
+					seenIds.get(receiver.id),
+				);
 				// The chain's doubles under concurrency are a measured result (Remove Duplicates checks
 				// and stores in separate steps of concurrent executions), not a failure of this script.
 				const detail = `${r.missing} missing, ${r.doubled} doubled, ${r.unwanted} unwanted; answers ${formatAnswers(r.answers)}`;
-				if (receiver.label === 'DIY chain') console.log(`     ${mode}: ${kind} DIY chain, ${CONCURRENCY} senders: ${detail}`);
-				else check(`${mode}: ${kind} ${receiver.label}, ${CONCURRENCY} senders: each wanted item emitted once, nothing else`, r.missing === 0 && r.doubled === 0 && r.unwanted === 0, detail);
+				if (receiver.label === 'DIY chain')
+					console.log(`     ${mode}: ${kind} DIY chain, ${CONCURRENCY} senders: ${detail}`);
+				else
+					check(
+						`${mode}: ${kind} ${receiver.label}, ${CONCURRENCY} senders: each wanted item emitted once, nothing else`,
+						r.missing === 0 && r.doubled === 0 && r.unwanted === 0,
+						detail,
+					);
 				rows.push({ mode, kind, receiver: receiver.label, wanted: stream.wanted.size, ...r });
 			}
 		}
@@ -406,11 +557,18 @@ for (const mode of modes) rows.push(...(await measureMode(mode)));
 console.log(
 	`\nDo-it-yourself chain vs trigger, n8n ${VERSION} (SQLite), ${DELIVERIES} deliveries per stream, ${CONCURRENCY} senders, ${startedAt.toISOString()}`,
 );
-console.log('| mode | stream | receiver | answer req/s | done req/s | executions | of which emitted items | items emitted (wanted) | only wanted, once each? | DB files growth | DB data growth | answer p50 / p99 ms | answers |');
+console.log(
+	'| mode | stream | receiver | answer req/s | done req/s | executions | of which emitted items | items emitted (wanted) | only wanted, once each? | DB files growth | DB data growth | answer p50 / p99 ms | answers |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-	const exact = r.missing === 0 && r.doubled === 0 && r.unwanted === 0 ? 'yes' : `no: ${r.missing} missing, ${r.doubled} doubled, ${r.unwanted} unwanted`;
-	const statuses = Object.entries(r.byStatus).map(([status, n]) => `${n} ${status}`).join(', ');
+	const exact =
+		r.missing === 0 && r.doubled === 0 && r.unwanted === 0
+			? 'yes'
+			: `no: ${r.missing} missing, ${r.doubled} doubled, ${r.unwanted} unwanted`;
+	const statuses = Object.entries(r.byStatus)
+		.map(([status, n]) => `${n} ${status}`)
+		.join(', ');
 	console.log(
 		`| ${r.mode} | ${r.kind} | ${r.receiver} | ${fmt(r.rate)} | ${fmt(r.doneRate)} | ${r.executions} (${statuses}) | ${r.withItems} | ${r.items} (${r.wanted}) | ${exact} | ${mib(r.dbGrowth)} | ${mib(r.dataGrowth)} | ${fmt(r.p50)} / ${fmt(r.p99)} | ${formatAnswers(r.answers)} |`,
 	);

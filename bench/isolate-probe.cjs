@@ -31,7 +31,9 @@ function install(nodeModules) {
 		const lines = (new Error().stack ?? '').split('\n').slice(3);
 		const kept = [];
 		for (const line of lines) {
-			const match = /at (?:async )?(?:(.*?) \()?(.*?node_modules[/\\](.*?)):(\d+):\d+\)?$/.exec(line.trim());
+			const match = /at (?:async )?(?:(.*?) \()?(.*?node_modules[/\\](.*?)):(\d+):\d+\)?$/.exec(
+				line.trim(),
+			);
 			if (!match) continue;
 			const file = match[3].replace(/[/\\]dist[/\\](cjs[/\\])?/, '/');
 			if (/isolate-probe/.test(file)) continue;
@@ -101,14 +103,21 @@ function install(nodeModules) {
 		})
 	)
 		hooked.push('ExpressionEvaluator.acquire');
-	if (wrap(runtime.ExpressionEvaluator?.prototype, 'acquireBridgeSync', () => record('lazyBridge'))) hooked.push('acquireBridgeSync');
+	if (wrap(runtime.ExpressionEvaluator?.prototype, 'acquireBridgeSync', () => record('lazyBridge')))
+		hooked.push('acquireBridgeSync');
 	for (const method of ['initialize', 'initializeSync']) {
-		if (wrap(runtime.IsolatedVmBridge?.prototype, method, () => record('isolateBuilt', method))) hooked.push(`IsolatedVmBridge.${method}`);
+		if (wrap(runtime.IsolatedVmBridge?.prototype, method, () => record('isolateBuilt', method)))
+			hooked.push(`IsolatedVmBridge.${method}`);
 		timed(runtime.IsolatedVmBridge?.prototype, method, 'buildMs');
 	}
-	if (timed(runtime.IsolatedVmBridge?.prototype, 'dispose', 'disposeMs')) hooked.push('IsolatedVmBridge.dispose (timed)');
+	if (timed(runtime.IsolatedVmBridge?.prototype, 'dispose', 'disposeMs'))
+		hooked.push('IsolatedVmBridge.dispose (timed)');
 	const workflow = require(resolve('n8n-workflow'));
-	if (wrap(workflow.Expression?.prototype, 'renderExpression', (args) => record('evaluate', String(args[0]).slice(0, 160))))
+	if (
+		wrap(workflow.Expression?.prototype, 'renderExpression', (args) =>
+			record('evaluate', String(args[0]).slice(0, 160)),
+		)
+	)
 		hooked.push('Expression.renderExpression');
 	process.stderr.write(`[isolate-probe] hooked ${hooked.join(', ')}\n`);
 	counts.hooked = hooked;

@@ -28,10 +28,16 @@ const version = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const MODES = ENGINE_MODES;
 if (!MODES[mode]) throw new Error(`mode must be one of ${Object.keys(MODES).join(', ')}`);
 
-const built = (file, name) => new (createRequire(import.meta.url)(`../dist/nodes/${file}`)[name])().description;
-const newNodeVersion = (description) => description.defaultVersion ?? [description.version].flat().at(-1);
-const captainVersion = args.includes('--v1') ? 1 : newNodeVersion(built('CaptainAiTrigger/CaptainAiTrigger.node.js', 'CaptainAiTrigger'));
-const arriveVersion = args.includes('--v1') ? 1 : newNodeVersion(built('ArriveTrigger/ArriveTrigger.node.js', 'ArriveTrigger'));
+const built = (file, name) =>
+	new (createRequire(import.meta.url)(`../dist/nodes/${file}`)[name])().description;
+const newNodeVersion = (description) =>
+	description.defaultVersion ?? [description.version].flat().at(-1);
+const captainVersion = args.includes('--v1')
+	? 1
+	: newNodeVersion(built('CaptainAiTrigger/CaptainAiTrigger.node.js', 'CaptainAiTrigger'));
+const arriveVersion = args.includes('--v1')
+	? 1
+	: newNodeVersion(built('ArriveTrigger/ArriveTrigger.node.js', 'ArriveTrigger'));
 
 const userFolder = mkdtempSync(join(tmpdir(), 'captain-arrive-isolates-'));
 const probeOut = join(userFolder, 'probe.json');
@@ -45,15 +51,24 @@ const n8n = new N8n({
 	},
 });
 
-const readProbe = () => (existsSync(probeOut) ? JSON.parse(readFileSync(probeOut, 'utf8')) : { counts: {}, stacks: [] });
+const readProbe = () =>
+	existsSync(probeOut) ? JSON.parse(readFileSync(probeOut, 'utf8')) : { counts: {}, stacks: [] };
 const KINDS = ['acquire', 'acquireScope', 'lazyBridge', 'isolateBuilt', 'evaluate'];
 
 function difference(before, after) {
-	const counts = Object.fromEntries(KINDS.map((kind) => [kind, (after.counts[kind] ?? 0) - (before.counts[kind] ?? 0)]));
-	for (const field of ['buildMs', 'disposeMs']) counts[field] = (after.timings?.[field] ?? 0) - (before.timings?.[field] ?? 0);
-	const earlier = new Map(before.stacks.map((s) => [`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`, s.count]));
+	const counts = Object.fromEntries(
+		KINDS.map((kind) => [kind, (after.counts[kind] ?? 0) - (before.counts[kind] ?? 0)]),
+	);
+	for (const field of ['buildMs', 'disposeMs'])
+		counts[field] = (after.timings?.[field] ?? 0) - (before.timings?.[field] ?? 0);
+	const earlier = new Map(
+		before.stacks.map((s) => [`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`, s.count]),
+	);
 	const stacks = after.stacks
-		.map((s) => ({ ...s, count: s.count - (earlier.get(`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`) ?? 0) }))
+		.map((s) => ({
+			...s,
+			count: s.count - (earlier.get(`${s.kind}\n${s.detail ?? ''}\n${s.stack.join('\n')}`) ?? 0),
+		}))
 		.filter((s) => s.count > 0);
 	return { counts, stacks };
 }
@@ -62,7 +77,8 @@ try {
 	await n8n.start();
 	await n8n.setUp();
 	const probe = readProbe();
-	if (!probe.counts.hooked?.length) throw new Error(`the probe did not hook n8n (see ${n8n.logFile})`);
+	if (!probe.counts.hooked?.length)
+		throw new Error(`the probe did not hook n8n (see ${n8n.logFile})`);
 	const scenarios = await publishScenarios(n8n, { captainVersion, arriveVersion });
 
 	const results = [];
@@ -78,12 +94,21 @@ try {
 		}
 		await sleep(1500); // executions finish, replenishment settles, the probe flushes
 		const { counts, stacks } = difference(before, readProbe());
-		if (!statuses[expected]) console.warn(`!! ${name}: expected ${expected}, got ${JSON.stringify(statuses)}`);
+		if (!statuses[expected])
+			console.warn(`!! ${name}: expected ${expected}, got ${JSON.stringify(statuses)}`);
 		results.push({ name, statuses, counts, stacks });
 	}
 
-	console.log(`n8n ${version}, engine mode "${mode}", nodes at version ${captainVersion} (Captain.AI) / ${arriveVersion} (ARRIVE), ${requests} requests per scenario, one at a time; counts per request`);
-	console.log('scenario'.padEnd(38), ...KINDS.map((kind) => kind.padStart(13)), 'build ms'.padStart(9), 'dispose ms'.padStart(11), '  answers');
+	console.log(
+		`n8n ${version}, engine mode "${mode}", nodes at version ${captainVersion} (Captain.AI) / ${arriveVersion} (ARRIVE), ${requests} requests per scenario, one at a time; counts per request`,
+	);
+	console.log(
+		'scenario'.padEnd(38),
+		...KINDS.map((kind) => kind.padStart(13)),
+		'build ms'.padStart(9),
+		'dispose ms'.padStart(11),
+		'  answers',
+	);
 	for (const { name, statuses, counts } of results) {
 		console.log(
 			name.padEnd(38),
@@ -98,7 +123,9 @@ try {
 		for (const { name, stacks } of results) {
 			console.log(`\n=== ${name}`);
 			for (const s of stacks.sort((a, b) => b.count - a.count)) {
-				console.log(`-- ${s.kind} ×${(s.count / requests).toFixed(2)}/request${s.detail ? ` ${s.detail}` : ''}`);
+				console.log(
+					`-- ${s.kind} ×${(s.count / requests).toFixed(2)}/request${s.detail ? ` ${s.detail}` : ''}`,
+				);
 				for (const frame of s.stack.slice(0, 14)) console.log(`     ${frame}`);
 			}
 		}

@@ -16,7 +16,8 @@ const { ARRIVE_SOURCE_ADDRESSES } = require('../dist/nodes/ArriveTrigger/catalog
 
 const remembered = Number(process.argv[2] ?? 10000);
 const rounds = Number(process.argv[3] ?? 7);
-const fixture = (path) => JSON.parse(readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8'));
+const fixture = (path) =>
+	JSON.parse(readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8'));
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const captainGuard = { sharedSecret: { header: 'Auth-Token', expected: TOKEN } };
@@ -33,7 +34,12 @@ let revision = 0;
 const newRevision = () => `r${++revision}`;
 let captainStatic = {};
 const captainPlace = () => ({ scope: 'bench-captain', staticData: captainStatic, newRevision });
-const request = (body, headers = { 'auth-token': TOKEN }, clientAddress = '127.0.0.1') => ({ clientAddress, proxyTrusted: false, headers, body });
+const request = (body, headers = { 'auth-token': TOKEN }, clientAddress = '127.0.0.1') => ({
+	clientAddress,
+	proxyTrusted: false,
+	headers,
+	body,
+});
 
 /** n8n started the run and answered 200: what settles an accepted delivery. */
 function answered(verdict, at) {
@@ -45,32 +51,87 @@ function answered(verdict, at) {
 forgetProcessMemory();
 const now = Date.parse('2026-11-23T12:00:00Z');
 for (let i = 0; i < remembered; i++) {
-	const body = { ...orderStatus, event_uuid: `warm-${i}`, data: { ...orderStatus.data, order_uuid: `order-${i}` } };
+	const body = {
+		...orderStatus,
+		event_uuid: `warm-${i}`,
+		data: { ...orderStatus.data, order_uuid: `order-${i}` },
+	};
 	answered(receive(request(body), captainGuard, captain, captainPlace(), now), now);
 }
 // One more save, a save interval later, so the snapshot holds every warm-up entry.
 let clock = now + SAVE_INTERVAL_MS;
-answered(receive(request({ ...orderStatus, event_uuid: 'warm-last' }), captainGuard, captain, captainPlace(), clock), clock);
+answered(
+	receive(
+		request({ ...orderStatus, event_uuid: 'warm-last' }),
+		captainGuard,
+		captain,
+		captainPlace(),
+		clock,
+	),
+	clock,
+);
 const snapshotBytes = JSON.stringify(captainStatic).length;
 
 let fresh = 0;
 const captainCases = {
-	'401 wrong token': () => receive(request(orderStatus, { 'auth-token': 'nope' }), captainGuard, captain, captainPlace(), now),
-	'400 malformed': () => receive(request({ ...orderStatus, event_uuid: undefined }), captainGuard, captain, captainPlace(), now),
+	'401 wrong token': () =>
+		receive(
+			request(orderStatus, { 'auth-token': 'nope' }),
+			captainGuard,
+			captain,
+			captainPlace(),
+			now,
+		),
+	'400 malformed': () =>
+		receive(
+			request({ ...orderStatus, event_uuid: undefined }),
+			captainGuard,
+			captain,
+			captainPlace(),
+			now,
+		),
 	'200 filtered': () => receive(request(orderAssigned), captainGuard, captain, captainPlace(), now),
-	'200 duplicate': () => receive(request({ ...orderStatus, event_uuid: 'warm-5' }), captainGuard, captain, captainPlace(), now),
+	'200 duplicate': () =>
+		receive(
+			request({ ...orderStatus, event_uuid: 'warm-5' }),
+			captainGuard,
+			captain,
+			captainPlace(),
+			now,
+		),
 	// Saves are coalesced (one per SAVE_INTERVAL_MS per node): most accepted events write nothing.
-	'accepted, no save due': () => answered(receive(request({ ...orderStatus, event_uuid: `new-${++fresh}` }), captainGuard, captain, captainPlace(), clock), clock),
+	'accepted, no save due': () =>
+		answered(
+			receive(
+				request({ ...orderStatus, event_uuid: `new-${++fresh}` }),
+				captainGuard,
+				captain,
+				captainPlace(),
+				clock,
+			),
+			clock,
+		),
 	// When a save is due, n8n JSON-stringifies the static data to store it: counted here.
 	'accepted + save (+ n8n stringify)': () => {
 		clock += SAVE_INTERVAL_MS;
-		const verdict = answered(receive(request({ ...orderStatus, event_uuid: `new-${++fresh}` }), captainGuard, captain, captainPlace(), clock), clock);
+		const verdict = answered(
+			receive(
+				request({ ...orderStatus, event_uuid: `new-${++fresh}` }),
+				captainGuard,
+				captain,
+				captainPlace(),
+				clock,
+			),
+			clock,
+		);
 		JSON.stringify(captainStatic);
 		return verdict;
 	},
 };
 
-const arriveGuard = { allowlist: { setting: 'bench', ...parseAllowlist([...ARRIVE_SOURCE_ADDRESSES]) } };
+const arriveGuard = {
+	allowlist: { setting: 'bench', ...parseAllowlist([...ARRIVE_SOURCE_ADDRESSES]) },
+};
 const arrive = arriveReceiver({
 	emit: 'newArrival',
 	statuses: ['in-transit', 'approaching', 'arrived', 'other'],
@@ -83,18 +144,57 @@ const adEstimates = fixture('arrive/ad-estimates.json');
 const tripsCall = (n, ack) => ({
 	...adEstimates,
 	timestamp: new Date(now + n).toISOString(),
-	data: { ...adEstimates.data, estimates: Array.from({ length: 10 }, (_, i) => ({ ...adEstimates.data.estimates[0], track_tokens: [{ dest_id: `trip-${i}` }], ack: { token: `${ack}-${i}` } })) },
+	data: {
+		...adEstimates.data,
+		estimates: Array.from({ length: 10 }, (_, i) => ({
+			...adEstimates.data.estimates[0],
+			track_tokens: [{ dest_id: `trip-${i}` }],
+			ack: { token: `${ack}-${i}` },
+		})),
+	},
 });
 let arriveStatic = {};
 const arrivePlace = () => ({ scope: 'bench-arrive', staticData: arriveStatic, newRevision });
-answered(receive(request(tripsCall(0, 'first'), {}, '52.37.123.229'), arriveGuard, arrive, arrivePlace(), now), now);
+answered(
+	receive(
+		request(tripsCall(0, 'first'), {}, '52.37.123.229'),
+		arriveGuard,
+		arrive,
+		arrivePlace(),
+		now,
+	),
+	now,
+);
 let arrivals = 0;
 const arriveCases = {
-	'403 not ARRIVE': () => receive(request(tripsCall(1, 'first'), {}, '198.51.100.1'), arriveGuard, arrive, arrivePlace(), now),
-	'200 no-change (10 trips repeated)': () => receive(request(tripsCall(++arrivals, 'first'), {}, '52.37.123.229'), arriveGuard, arrive, arrivePlace(), now),
+	'403 not ARRIVE': () =>
+		receive(
+			request(tripsCall(1, 'first'), {}, '198.51.100.1'),
+			arriveGuard,
+			arrive,
+			arrivePlace(),
+			now,
+		),
+	'200 no-change (10 trips repeated)': () =>
+		receive(
+			request(tripsCall(++arrivals, 'first'), {}, '52.37.123.229'),
+			arriveGuard,
+			arrive,
+			arrivePlace(),
+			now,
+		),
 	'accepted (10 new arrivals) + save': () => {
 		clock += SAVE_INTERVAL_MS;
-		const verdict = answered(receive(request(tripsCall(++arrivals, `a${arrivals}`), {}, '52.37.123.229'), arriveGuard, arrive, arrivePlace(), clock), clock);
+		const verdict = answered(
+			receive(
+				request(tripsCall(++arrivals, `a${arrivals}`), {}, '52.37.123.229'),
+				arriveGuard,
+				arrive,
+				arrivePlace(),
+				clock,
+			),
+			clock,
+		);
 		JSON.stringify(arriveStatic);
 		return verdict;
 	},
@@ -109,17 +209,40 @@ function measure(cases, perRound = 300) {
 			totals[name].push(Number(process.hrtime.bigint() - started) / perRound / 1000);
 		}
 	}
-	return Object.fromEntries(Object.entries(totals).map(([name, samples]) => [name, samples.sort((a, b) => a - b)[samples.length >> 1]]));
+	return Object.fromEntries(
+		Object.entries(totals).map(([name, samples]) => [
+			name,
+			samples.sort((a, b) => a - b)[samples.length >> 1],
+		]),
+	);
 }
 
 function print(title, results, reference) {
 	console.log(`\n${title}`);
-	console.log('outcome'.padEnd(40), 'median µs/request'.padStart(18), `× cheaper than accepted`.padStart(26));
+	console.log(
+		'outcome'.padEnd(40),
+		'median µs/request'.padStart(18),
+		`× cheaper than accepted`.padStart(26),
+	);
 	for (const [name, micros] of Object.entries(results)) {
-		console.log(name.padEnd(40), micros.toFixed(1).padStart(18), (results[reference] / micros).toFixed(1).padStart(26));
+		console.log(
+			name.padEnd(40),
+			micros.toFixed(1).padStart(18),
+			(results[reference] / micros).toFixed(1).padStart(26),
+		);
 	}
 }
 
-console.log(`node ${process.version}; ${remembered} event ids remembered; static-data snapshot ${(snapshotBytes / 1024).toFixed(0)} KiB; median of ${rounds} interleaved rounds`);
-print('Captain.AI Trigger pipeline (no n8n)', measure(captainCases), 'accepted + save (+ n8n stringify)');
-print('ARRIVE Trigger pipeline (no n8n), 10 trips per call', measure(arriveCases), 'accepted (10 new arrivals) + save');
+console.log(
+	`node ${process.version}; ${remembered} event ids remembered; static-data snapshot ${(snapshotBytes / 1024).toFixed(0)} KiB; median of ${rounds} interleaved rounds`,
+);
+print(
+	'Captain.AI Trigger pipeline (no n8n)',
+	measure(captainCases),
+	'accepted + save (+ n8n stringify)',
+);
+print(
+	'ARRIVE Trigger pipeline (no n8n), 10 trips per call',
+	measure(arriveCases),
+	'accepted (10 new arrivals) + save',
+);

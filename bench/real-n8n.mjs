@@ -41,8 +41,15 @@ function fullMemory(count, now) {
 		acceptedEvents.remember(randomUUID(), true, at);
 		latestPerEntity.remember(`order-status:order-${i}`, at, at);
 	}
-	const tables = { acceptedEvents: acceptedEvents.toSnapshot(), latestPerEntity: latestPerEntity.toSnapshot() };
-	return { 'node:Captain.AI Trigger': { captainArriveMemory: { v: 3, rev: 'seeded', by: 'seed', savedAt: now, tables } } };
+	const tables = {
+		acceptedEvents: acceptedEvents.toSnapshot(),
+		latestPerEntity: latestPerEntity.toSnapshot(),
+	};
+	return {
+		'node:Captain.AI Trigger': {
+			captainArriveMemory: { v: 3, rev: 'seeded', by: 'seed', savedAt: now, tables },
+		},
+	};
 }
 
 async function runBatch(n8n, url, make) {
@@ -58,14 +65,19 @@ async function runBatch(n8n, url, make) {
 				const t0 = performance.now();
 				const answer = await n8n.post(url, body, headers);
 				latencies.push(performance.now() - t0);
-				const key = `${answer.status} ${answer.body?.status === 'ignored' ? answer.body.reason : (answer.body?.status ?? answer.body?.error ?? answer.body?.message ?? '')}`.trim();
+				const key =
+					`${answer.status} ${answer.body?.status === 'ignored' ? answer.body.reason : (answer.body?.status ?? answer.body?.error ?? answer.body?.message ?? '')}`.trim();
 				statuses.set(key, (statuses.get(key) ?? 0) + 1);
 			}
 		}),
 	);
 	const seconds = (performance.now() - started) / 1000;
 	latencies.sort((a, b) => a - b);
-	return { rps: perBatch / seconds, medianMs: latencies[latencies.length >> 1], statuses: Object.fromEntries(statuses) };
+	return {
+		rps: perBatch / seconds,
+		medianMs: latencies[latencies.length >> 1],
+		statuses: Object.fromEntries(statuses),
+	};
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -81,11 +93,24 @@ async function measureMode(label, env) {
 
 		// The accepted scenario again, with the node's memory full.
 		const token = `bench-full-${randomUUID()}`;
-		const credential = await n8n.createCredential('bench full', 'captainAiWebhookApi', { authToken: token });
+		const credential = await n8n.createCredential('bench full', 'captainAiWebhookApi', {
+			authToken: token,
+		});
 		const webhookId = randomUUID();
 		const created = await n8n.createWorkflow({
 			name: 'bench full memory',
-			nodes: [{ id: randomUUID(), name: 'Captain.AI Trigger', type: CAPTAIN, typeVersion: 2, position: [0, 0], webhookId, parameters: {}, credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } } }],
+			nodes: [
+				{
+					id: randomUUID(),
+					name: 'Captain.AI Trigger',
+					type: CAPTAIN,
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId,
+					parameters: {},
+					credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } },
+				},
+			],
 			connections: {},
 			staticData: fullMemory(10000, Date.now()),
 		});
@@ -105,16 +130,30 @@ async function measureMode(label, env) {
 		}
 		const results = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 		for (let round = 0; round < rounds; round++) {
-			for (const { name, url, make } of scenarios) results[name].push(await runBatch(n8n, url, make));
+			for (const { name, url, make } of scenarios)
+				results[name].push(await runBatch(n8n, url, make));
 		}
 		const summary = {};
-		console.log(`\n${label}: n8n ${version} (SQLite), ${rounds} interleaved rounds of ${perBatch} requests, concurrency ${concurrency}`);
-		console.log('scenario'.padEnd(40), 'req/s'.padStart(7), 'median ms'.padStart(10), '  answers (last round)');
+		console.log(
+			`\n${label}: n8n ${version} (SQLite), ${rounds} interleaved rounds of ${perBatch} requests, concurrency ${concurrency}`,
+		);
+		console.log(
+			'scenario'.padEnd(40),
+			'req/s'.padStart(7),
+			'median ms'.padStart(10),
+			'  answers (last round)',
+		);
 		for (const [name, runs] of Object.entries(results)) {
 			const rps = median(runs.map((r) => r.rps));
 			const ms = median(runs.map((r) => r.medianMs));
 			summary[name] = { rps, ms, statuses: runs.at(-1).statuses };
-			console.log(name.padEnd(40), rps.toFixed(0).padStart(7), ms.toFixed(1).padStart(10), ' ', JSON.stringify(runs.at(-1).statuses));
+			console.log(
+				name.padEnd(40),
+				rps.toFixed(0).padStart(7),
+				ms.toFixed(1).padStart(10),
+				' ',
+				JSON.stringify(runs.at(-1).statuses),
+			);
 		}
 		return summary;
 	} finally {
@@ -123,10 +162,18 @@ async function measureMode(label, env) {
 	}
 }
 
-const parseEnv = (text) => Object.fromEntries(text.split(/\s+/).filter(Boolean).map((pair) => pair.split('=')));
+const parseEnv = (text) =>
+	Object.fromEntries(
+		text
+			.split(/\s+/)
+			.filter(Boolean)
+			.map((pair) => pair.split('=')),
+	);
 const modes = process.env.BENCH_N8N_ENV
 	? { [process.env.BENCH_N8N_ENV]: parseEnv(process.env.BENCH_N8N_ENV) }
-	: Object.fromEntries((process.env.BENCH_MODES ?? 'default,lazy,legacy').split(',').map((m) => [m, MODES[m]]));
+	: Object.fromEntries(
+			(process.env.BENCH_MODES ?? 'default,lazy,legacy').split(',').map((m) => [m, MODES[m]]),
+		);
 
 const measured = {};
 for (const [label, env] of Object.entries(modes)) measured[label] = await measureMode(label, env);
@@ -135,14 +182,20 @@ for (const [label, env] of Object.entries(modes)) measured[label] = await measur
 const labels = Object.keys(measured);
 const names = Object.keys(measured[labels[0]]);
 const ref = "n8n's Webhook node, its 403";
-console.log(`\nreq/s per outcome (× n8n's own 403 in the same n8n), n8n ${version}, ${new Date().toISOString()}`);
+console.log(
+	`\nreq/s per outcome (× n8n's own 403 in the same n8n), n8n ${version}, ${new Date().toISOString()}`,
+);
 console.log(`| Outcome | ${labels.join(' | ')} |`);
 console.log(`|---|${labels.map(() => '---|').join('')}`);
 for (const name of names) {
 	const cells = labels.map((label) => {
 		const rps = measured[label][name]?.rps;
 		const base = measured[label][ref]?.rps;
-		return rps === undefined ? '–' : name === ref ? rps.toFixed(0) : `${rps.toFixed(0)} (${(rps / base).toFixed(2)}×)`;
+		return rps === undefined
+			? '–'
+			: name === ref
+				? rps.toFixed(0)
+				: `${rps.toFixed(0)} (${(rps / base).toFixed(2)}×)`;
 	});
 	console.log(`| ${name} | ${cells.join(' | ')} |`);
 }

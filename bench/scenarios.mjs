@@ -7,9 +7,19 @@ import { readFileSync } from 'node:fs';
 
 const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 const ARRIVE = 'n8n-nodes-captain-arrive.arriveTrigger';
-const fixture = (file) => JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
+const fixture = (file) =>
+	JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
 
-const node = (name, type, parameters, extra = {}) => ({ id: randomUUID(), name, type, typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters, ...extra });
+const node = (name, type, parameters, extra = {}) => ({
+	id: randomUUID(),
+	name,
+	type,
+	typeVersion: 1,
+	position: [0, 0],
+	webhookId: randomUUID(),
+	parameters,
+	...extra,
+});
 
 /**
  * Publishes the workflows and returns the scenarios:
@@ -26,7 +36,9 @@ export const ENGINE_MODES = {
 
 export async function publishScenarios(n8n, { captainVersion, arriveVersion }) {
 	const token = `bench-${randomUUID()}`;
-	const credential = await n8n.createCredential('bench', 'captainAiWebhookApi', { authToken: token });
+	const credential = await n8n.createCredential('bench', 'captainAiWebhookApi', {
+		authToken: token,
+	});
 	const credentials = { captainAiWebhookApi: { id: credential.id, name: credential.name } };
 
 	const publish = async (name, workflowNode, path) => {
@@ -36,13 +48,27 @@ export async function publishScenarios(n8n, { captainVersion, arriveVersion }) {
 		await n8n.waitForWebhook(url);
 		return url;
 	};
-	const captain = (parameters) => node('Captain.AI Trigger', CAPTAIN, parameters, { credentials, typeVersion: captainVersion });
-	const arrive = (parameters) => node('ARRIVE Trigger', ARRIVE, parameters, { typeVersion: arriveVersion });
-	const webhookNode = (path, options) => ({ ...node('Webhook', 'n8n-nodes-base.webhook', { httpMethod: 'POST', path, options }), typeVersion: 2, webhookId: path });
+	const captain = (parameters) =>
+		node('Captain.AI Trigger', CAPTAIN, parameters, { credentials, typeVersion: captainVersion });
+	const arrive = (parameters) =>
+		node('ARRIVE Trigger', ARRIVE, parameters, { typeVersion: arriveVersion });
+	const webhookNode = (path, options) => ({
+		...node('Webhook', 'n8n-nodes-base.webhook', { httpMethod: 'POST', path, options }),
+		typeVersion: 2,
+		webhookId: path,
+	});
 
 	const captainUrl = await publish('captain', captain({}), 'events');
-	const filteredUrl = await publish('captain filtered', captain({ events: ['order_assigned'] }), 'events');
-	const arriveLocalUrl = await publish('arrive local', arrive({ additionalAddresses: '127.0.0.1' }), 'arrive');
+	const filteredUrl = await publish(
+		'captain filtered',
+		captain({ events: ['order_assigned'] }),
+		'events',
+	);
+	const arriveLocalUrl = await publish(
+		'arrive local',
+		arrive({ additionalAddresses: '127.0.0.1' }),
+		'arrive',
+	);
 	const arriveOnlyUrl = await publish('arrive only', arrive({}), 'arrive');
 	const hookPath = randomUUID();
 	await publish('webhook', webhookNode(hookPath, {}), '');
@@ -55,20 +81,70 @@ export async function publishScenarios(n8n, { captainVersion, arriveVersion }) {
 	const auth = { 'Auth-Token': token };
 	const freshArrival = () => ({
 		...arriveCall,
-		data: { ...arriveCall.data, estimates: [{ ...arriveCall.data.estimates[0], tid: randomUUID(), ack: { token: randomUUID() } }] },
+		data: {
+			...arriveCall.data,
+			estimates: [
+				{ ...arriveCall.data.estimates[0], tid: randomUUID(), ack: { token: randomUUID() } },
+			],
+		},
 	});
 	const freshOrder = () => ({ ...order, event_uuid: randomUUID() });
 
 	return [
-		{ name: "n8n's Webhook node, its 403", url: `${n8n.baseUrl}/webhook/${refusingPath}`, make: () => [order, {}], expected: 403 },
-		{ name: "n8n's Webhook node, runs an execution", url: `${n8n.baseUrl}/webhook/${hookPath}`, make: () => [order, {}], expected: 200 },
-		{ name: 'Captain.AI 401, no Auth-Token', url: captainUrl, make: () => [order, {}], expected: 401 },
-		{ name: 'Captain.AI 401, wrong Auth-Token', url: captainUrl, make: () => [order, { 'Auth-Token': 'nope' }], expected: 401 },
+		{
+			name: "n8n's Webhook node, its 403",
+			url: `${n8n.baseUrl}/webhook/${refusingPath}`,
+			make: () => [order, {}],
+			expected: 403,
+		},
+		{
+			name: "n8n's Webhook node, runs an execution",
+			url: `${n8n.baseUrl}/webhook/${hookPath}`,
+			make: () => [order, {}],
+			expected: 200,
+		},
+		{
+			name: 'Captain.AI 401, no Auth-Token',
+			url: captainUrl,
+			make: () => [order, {}],
+			expected: 401,
+		},
+		{
+			name: 'Captain.AI 401, wrong Auth-Token',
+			url: captainUrl,
+			make: () => [order, { 'Auth-Token': 'nope' }],
+			expected: 401,
+		},
 		{ name: 'Captain.AI duplicate', url: captainUrl, make: () => [known, auth], expected: 200 },
-		{ name: 'Captain.AI filtered', url: filteredUrl, make: () => [freshOrder(), auth], expected: 200 },
-		{ name: 'Captain.AI accepted', url: captainUrl, make: () => [freshOrder(), auth], expected: 200 },
-		{ name: 'ARRIVE 403, not from ARRIVE', url: arriveOnlyUrl, make: () => [arriveCall, {}], expected: 403 },
-		{ name: 'ARRIVE nothing new', url: arriveLocalUrl, make: () => [arriveCall, {}], expected: 200 },
-		{ name: 'ARRIVE accepted', url: arriveLocalUrl, make: () => [freshArrival(), {}], expected: 200 },
+		{
+			name: 'Captain.AI filtered',
+			url: filteredUrl,
+			make: () => [freshOrder(), auth],
+			expected: 200,
+		},
+		{
+			name: 'Captain.AI accepted',
+			url: captainUrl,
+			make: () => [freshOrder(), auth],
+			expected: 200,
+		},
+		{
+			name: 'ARRIVE 403, not from ARRIVE',
+			url: arriveOnlyUrl,
+			make: () => [arriveCall, {}],
+			expected: 403,
+		},
+		{
+			name: 'ARRIVE nothing new',
+			url: arriveLocalUrl,
+			make: () => [arriveCall, {}],
+			expected: 200,
+		},
+		{
+			name: 'ARRIVE accepted',
+			url: arriveLocalUrl,
+			make: () => [freshArrival(), {}],
+			expected: 200,
+		},
 	];
 }

@@ -13,7 +13,10 @@ export class CaptainAiWebhookApi implements ICredentialType {
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
 	displayName = 'Captain.AI Webhook';
 
-	icon: Icon = { light: 'file:../nodes/CaptainAiTrigger/captainAi.svg', dark: 'file:../nodes/CaptainAiTrigger/captainAi.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/CaptainAiTrigger/captainAi.svg',
+		dark: 'file:../nodes/CaptainAiTrigger/captainAi.dark.svg',
+	};
 
 	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-captain-arrive#captainai-trigger';
 

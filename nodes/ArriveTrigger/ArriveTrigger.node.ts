@@ -16,8 +16,18 @@ import { parseAllowlist } from '../common/allowlist';
 import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
-import { TRIGGER_VERSIONS, allowlistGuard, registeredByHand, type AllowlistSetting } from '../common/manual-registration';
-import { answerFromRun, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import {
+	TRIGGER_VERSIONS,
+	allowlistGuard,
+	registeredByHand,
+	type AllowlistSetting,
+} from '../common/manual-registration';
+import {
+	answerFromRun,
+	answerWebhook,
+	memoryPlaceOf,
+	readIncomingRequest,
+} from '../common/webhook-io';
 import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
 import { arriveTriggerProperties } from './description';
 import { arriveReceiver, type ArriveSettings } from './receiver';
@@ -32,7 +42,8 @@ interface ArriveOptions {
 const ALLOWLIST: AllowlistSetting = {
 	name: 'Extra Allowed Addresses',
 	read(context) {
-		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none') return undefined;
+		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none')
+			return undefined;
 		const extra = context.getNodeParameter('additionalAddresses', '') as string;
 		return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
 	},
@@ -47,7 +58,8 @@ export class ArriveTrigger implements INodeType {
 		...TRIGGER_VERSIONS,
 		subtitle:
 			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
-		description: 'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
+		description:
+			'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
 		defaults: { name: 'ARRIVE Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -69,7 +81,8 @@ export class ArriveTrigger implements INodeType {
 				active:
 					'The workflow is published: trips ARRIVE sends to the Production URL start executions as chosen in Trigger On. See them under Executions.',
 			},
-			activationHint: 'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',
+			activationHint:
+				'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',
 		},
 		properties: arriveTriggerProperties,
 	};
@@ -100,6 +113,8 @@ export class ArriveTrigger implements INodeType {
 		await readBodyNotReadByN8n(this);
 		const request = readIncomingRequest(this);
 		const place = memoryPlaceOf(this);
-		return answerWebhook(this, place, () => receive(request, { allowlist }, receiver, place, Date.now()));
+		return answerWebhook(this, place, () =>
+			receive(request, { allowlist }, receiver, place, Date.now()),
+		);
 	}
 }

@@ -22,10 +22,19 @@ export const EMIT_MODES: ReadonlyArray<{ value: EmitMode; label: string; descrip
 	{
 		value: 'newArrival',
 		label: 'New Approach or Arrival',
-		description: 'A customer has just started approaching or has just arrived (a new acknowledgement token from ARRIVE)',
+		description:
+			'A customer has just started approaching or has just arrived (a new acknowledgement token from ARRIVE)',
 	},
-	{ value: 'statusChange', label: 'Every Status Change', description: "A trip whose status differs from the last one seen" },
-	{ value: 'everyUpdate', label: 'Every Update', description: 'Every trip in every call; only exact redeliveries are dropped' },
+	{
+		value: 'statusChange',
+		label: 'Every Status Change',
+		description: 'A trip whose status differs from the last one seen',
+	},
+	{
+		value: 'everyUpdate',
+		label: 'Every Update',
+		description: 'Every trip in every call; only exact redeliveries are dropped',
+	},
 ];
 
 /** ARRIVE retries a failed call twice, a minute apart: an hour of call fingerprints is ample. */

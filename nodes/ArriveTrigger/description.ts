@@ -1,8 +1,19 @@
 /** The ARRIVE Trigger's parameters, derived from the ARRIVE catalogue. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { addressListField, memoryBoundsOptions, optionsCollection, warningNotice } from '../common/descriptions';
-import { ARRIVE_SOURCE_ADDRESSES, EMIT_MODES, OTHER_STATUS, TRIP_MEMORY_DEFAULTS, TRIP_STATUSES } from './catalogue';
+import {
+	addressListField,
+	memoryBoundsOptions,
+	optionsCollection,
+	warningNotice,
+} from '../common/descriptions';
+import {
+	ARRIVE_SOURCE_ADDRESSES,
+	EMIT_MODES,
+	OTHER_STATUS,
+	TRIP_MEMORY_DEFAULTS,
+	TRIP_STATUSES,
+} from './catalogue';
 
 export const arriveTriggerProperties: INodeProperties[] = [
 	{
@@ -26,7 +37,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			{
 				name: 'Any Address',
 				value: 'none',
-				description: 'ARRIVE does not sign its calls, so anyone who knows the URL could start this workflow. Only for trying the node out.',
+				description:
+					'ARRIVE does not sign its calls, so anyone who knows the URL could start this workflow. Only for trying the node out.',
 			},
 		],
 		default: 'arriveAddresses',
@@ -36,7 +48,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			displayName: 'Extra Allowed Addresses',
 			name: 'additionalAddresses',
 			placeholder: '127.0.0.1, 2001:db8::/32',
-			description: "More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated).",
+			description:
+				"More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated).",
 		}),
 		displayOptions: { show: { sourceRestriction: ['arriveAddresses'] } },
 	},
@@ -50,7 +63,11 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		name: 'emit',
 		type: 'options',
 		noDataExpression: true,
-		options: EMIT_MODES.map((mode) => ({ name: mode.label, value: mode.value, description: mode.description })),
+		options: EMIT_MODES.map((mode) => ({
+			name: mode.label,
+			value: mode.value,
+			description: mode.description,
+		})),
 		default: 'newArrival',
 		description:
 			'ARRIVE repeats every open trip every few seconds; this decides which trips are new enough to start the workflow. "New Approach or Arrival" uses the acknowledgement token ARRIVE creates when a customer starts approaching or arrives.',
@@ -60,7 +77,11 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		name: 'statuses',
 		type: 'multiOptions',
 		options: [
-			...TRIP_STATUSES.map((status) => ({ name: status.label, value: status.value, description: status.description })),
+			...TRIP_STATUSES.map((status) => ({
+				name: status.label,
+				value: status.value,
+				description: status.description,
+			})),
 			{ name: 'Other', value: OTHER_STATUS, description: 'Any status ARRIVE adds in future' },
 		],
 		default: ['in-transit', 'approaching', 'arrived', 'other'],
@@ -73,7 +94,11 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Production and Sandbox', value: 'both' },
-			{ name: 'Production Only', value: 'production', description: 'Calls with data.production = true' },
+			{
+				name: 'Production Only',
+				value: 'production',
+				description: 'Calls with data.production = true',
+			},
 			{ name: 'Sandbox Only', value: 'sandbox', description: 'Calls with data.production = false' },
 		],
 		default: 'both',
@@ -84,7 +109,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'hellocurbside_9388, store_2',
-		description: "Only trips to these ARRIVE sites (the site IDs from ARRIVE's dashboard, called site_csin in its data; comma-separated). Empty: every site.",
+		description:
+			"Only trips to these ARRIVE sites (the site IDs from ARRIVE's dashboard, called site_csin in its data; comma-separated). Empty: every site.",
 	},
 	optionsCollection([
 		{
@@ -92,8 +118,16 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			name: 'outputMode',
 			type: 'options',
 			options: [
-				{ name: 'One Item per Trip', value: 'perTrip', description: 'Each trip with the call fields (appId, production, timestamp, version)' },
-				{ name: 'One Item per Call', value: 'perCall', description: 'One item with the call fields and a trips list' },
+				{
+					name: 'One Item per Trip',
+					value: 'perTrip',
+					description: 'Each trip with the call fields (appId, production, timestamp, version)',
+				},
+				{
+					name: 'One Item per Call',
+					value: 'perCall',
+					description: 'One item with the call fields and a trips list',
+				},
 			],
 			default: 'perTrip',
 		},
@@ -101,7 +135,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			things: 'Trips',
 			maxName: 'rememberMaxTrips',
 			maxDefault: TRIP_MEMORY_DEFAULTS.maxTrips,
-			maxDescription: 'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
+			maxDescription:
+				'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
 			hoursDisplayName: 'Remember Trips For (Hours)',
 			hoursDefault: TRIP_MEMORY_DEFAULTS.hours,
 			hoursDescription: 'How long a trip is remembered after its last change',

@@ -46,7 +46,9 @@ type ArriveLayout = { acceptedCalls: MemoryLimits; trips: MemoryLimits };
  */
 export function tripKey(trip: Trip['parsed']): string {
 	const destId = trip.track_tokens?.[0]?.dest_id;
-	return destId ? `trip:${normaliseId(destId)}` : `tid:${normaliseId(String(trip.tid))}@${trip.site_csin}`;
+	return destId
+		? `trip:${normaliseId(destId)}`
+		: `tid:${normaliseId(String(trip.tid))}@${trip.site_csin}`;
 }
 
 /**
@@ -130,11 +132,15 @@ function envelopeOf(call: ArriveCall): IDataObject {
 	};
 }
 
-export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall, Trip, ArriveLayout> {
+export function arriveReceiver(
+	settings: ArriveSettings,
+): Receiver<ReceivedCall, Trip, ArriveLayout> {
 	const sites = new Set(settings.siteIds);
 	const wantsTrip = (trip: Trip) =>
-		settings.statuses.includes(statusCategory(trip.parsed.status)) && (sites.size === 0 || sites.has(trip.parsed.site_csin));
-	const wantsEnvironment = (call: ArriveCall) => settings.environment === 'both' || call.production === (settings.environment === 'production');
+		settings.statuses.includes(statusCategory(trip.parsed.status)) &&
+		(sites.size === 0 || sites.has(trip.parsed.site_csin));
+	const wantsEnvironment = (call: ArriveCall) =>
+		settings.environment === 'both' || call.production === (settings.environment === 'production');
 
 	return {
 		memoryLayout: { acceptedCalls: REDELIVERY_MEMORY, trips: settings.tripMemory },
@@ -146,7 +152,8 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall,
 			// A call is judged against the trip memory: more wanted trips than it holds would
 			// evict trips of this very call, and every later call would find them "new" again.
 			if (call.event === 'ad-estimates' && wantsEnvironment(call)) {
-				const trips = new Set(call.trips.filter(wantsTrip).map((trip) => tripKey(trip.parsed))).size;
+				const trips = new Set(call.trips.filter(wantsTrip).map((trip) => tripKey(trip.parsed)))
+					.size;
 				if (trips > settings.tripMemory.maxEntries) {
 					return {
 						ok: false,
@@ -163,13 +170,18 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall,
 		},
 
 		select(call): Selection<Trip> {
-			if (call.event !== 'ad-estimates') return { ignored: 'filtered', detail: `event ${call.event} is not handled` };
+			if (call.event !== 'ad-estimates')
+				return { ignored: 'filtered', detail: `event ${call.event} is not handled` };
 			if (call.trips.length === 0) return { ignored: 'no-trips', detail: 'no open trips' };
 			if (!wantsEnvironment(call)) {
-				return { ignored: 'filtered', detail: `${call.production ? 'production' : 'sandbox'} calls are not selected` };
+				return {
+					ignored: 'filtered',
+					detail: `${call.production ? 'production' : 'sandbox'} calls are not selected`,
+				};
 			}
 			const wanted = call.trips.filter(wantsTrip);
-			if (wanted.length === 0) return { ignored: 'filtered', detail: 'no trip matches the status and site filters' };
+			if (wanted.length === 0)
+				return { ignored: 'filtered', detail: 'no trip matches the status and site filters' };
 			return { wanted };
 		},
 
@@ -196,10 +208,14 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall,
 			for (const [key, { trip, repeats }] of byKey) {
 				const previous = tripStates.recall(key, now);
 				const ackToken = ackTokenOf(trip.parsed);
-				const isNewAckToken = ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
+				const isNewAckToken =
+					ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
 				const statusChanged = previous?.status !== trip.parsed.status;
 				if (isNewAckToken || statusChanged) {
-					const ackTokens = [...(previous?.ackTokens ?? []), ...(isNewAckToken ? [ackToken] : [])].slice(-ACK_TOKENS_PER_TRIP);
+					const ackTokens = [
+						...(previous?.ackTokens ?? []),
+						...(isNewAckToken ? [ackToken] : []),
+					].slice(-ACK_TOKENS_PER_TRIP);
 					states.push([key, { status: trip.parsed.status, ackTokens }]);
 					changed = true;
 				} else if (previous) {
@@ -216,15 +232,19 @@ export function arriveReceiver(settings: ArriveSettings): Receiver<ReceivedCall,
 						`data.estimates[${repeats.join('], data.estimates[')}]: the same trip again in this call; only data.estimates[${trip.index}] was used`,
 					);
 				}
-				emitted.push(toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }, warnings));
+				emitted.push(
+					toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }, warnings),
+				);
 			}
 			// Writing any state may evict the oldest trips; every trip of this call is then written
 			// too (unchanged ones as they were), so none of them is the one evicted. A call with
 			// nothing new writes nothing, evicts nothing and costs no save.
-			if (changed) for (const [key, state] of states) memory.remember<TripState>('trips', key, state);
+			if (changed)
+				for (const [key, state] of states) memory.remember<TripState>('trips', key, state);
 			if (emitted.length === 0) return { ignored: 'no-change', detail: 'no trip has anything new' };
 			memory.claim('acceptedCalls', call.fingerprint);
-			if (settings.output === 'perCall') return { items: [{ ...envelopeOf(call), tripCount: emitted.length, trips: emitted }] };
+			if (settings.output === 'perCall')
+				return { items: [{ ...envelopeOf(call), tripCount: emitted.length, trips: emitted }] };
 			return { items: emitted.map((fields) => ({ ...fields, ...envelopeOf(call) })) };
 		},
 	};

@@ -13,16 +13,30 @@ import { z } from 'zod/v4';
 
 import type { ParseResult } from '../common/receive';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
-import { identifier, optionalNumber, optionalTime, parseWith, providerTime } from '../common/validation';
+import {
+	identifier,
+	optionalNumber,
+	optionalTime,
+	parseWith,
+	providerTime,
+} from '../common/validation';
 
 const strictEstimate = z
 	.looseObject({
 		site_csin: z.string().min(1),
 		status: z.string().min(1),
 		tid: identifier.nullable().optional(),
-		track_tokens: z.array(z.looseObject({ dest_id: identifier })).nullable().optional(),
+		track_tokens: z
+			.array(z.looseObject({ dest_id: identifier }))
+			.nullable()
+			.optional(),
 		ack: z
-			.looseObject({ token: z.union([z.string(), z.number()], { error: 'expected a string' }).nullable().optional() })
+			.looseObject({
+				token: z
+					.union([z.string(), z.number()], { error: 'expected a string' })
+					.nullable()
+					.optional(),
+			})
 			.nullable()
 			.optional(),
 	})
@@ -44,15 +58,23 @@ const strictCall = z.looseObject({
 	}),
 });
 
-const optionalText = z.union([z.string(), z.number()], { error: 'expected a string' }).nullable().optional();
-const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullable().optional();
+const optionalText = z
+	.union([z.string(), z.number()], { error: 'expected a string' })
+	.nullable()
+	.optional();
+const optionalObject = <T extends z.core.$ZodLooseShape>(shape: T) =>
+	z.looseObject(shape).nullable().optional();
 
 const advisoryEstimate = z.looseObject({
 	customer: optionalObject({
 		email: optionalText,
 		sms_number: optionalText,
 		name: optionalText,
-		vehicle: optionalObject({ license_number: optionalText, make: optionalText, model: optionalText }),
+		vehicle: optionalObject({
+			license_number: optionalText,
+			make: optionalText,
+			model: optionalText,
+		}),
 	}),
 	eta: optionalNumber,
 	distance: optionalNumber,
@@ -60,7 +82,12 @@ const advisoryEstimate = z.looseObject({
 	lng: optionalNumber,
 	received_at: optionalTime,
 	track_tokens: z
-		.array(z.looseObject({ track_token: optionalText, pickup_window: optionalObject({ start: optionalTime, end: optionalTime }) }))
+		.array(
+			z.looseObject({
+				track_token: optionalText,
+				pickup_window: optionalObject({ start: optionalTime, end: optionalTime }),
+			}),
+		)
 		.nullable()
 		.optional(),
 	arrived: optionalObject({ zone_name: optionalText }),
@@ -109,7 +136,9 @@ export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
 	}
-	const callWarnings = removeProtoKeys(body).map((path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`);
+	const callWarnings = removeProtoKeys(body).map(
+		(path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`,
+	);
 	const result = parseWith(strictCall, body);
 	if (!result.ok) return result;
 	const rawEstimates = own(own(body, 'data'), 'estimates') as Array<Record<string, unknown>>;
@@ -118,7 +147,13 @@ export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
 	const tripWarnings: string[][] = rawEstimates.map(() => []);
 	for (const warning of advisoryWarnings(advisoryCall, body)) {
 		const [first, second, index] = warning.path;
-		if (first === 'data' && second === 'estimates' && typeof index === 'number' && tripWarnings[index]) tripWarnings[index].push(warning.text);
+		if (
+			first === 'data' &&
+			second === 'estimates' &&
+			typeof index === 'number' &&
+			tripWarnings[index]
+		)
+			tripWarnings[index].push(warning.text);
 		else callWarnings.push(warning.text);
 	}
 	return {
@@ -129,7 +164,12 @@ export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
 			production: data.production,
 			timestamp: own(body, 'timestamp') ?? null,
 			version: own(body, 'version') ?? null,
-			trips: data.estimates.map((parsed, index) => ({ parsed, raw: rawEstimates[index], index, warnings: tripWarnings[index] })),
+			trips: data.estimates.map((parsed, index) => ({
+				parsed,
+				raw: rawEstimates[index],
+				index,
+				warnings: tripWarnings[index],
+			})),
 			body: body as Record<string, unknown>,
 			warnings: callWarnings,
 		},

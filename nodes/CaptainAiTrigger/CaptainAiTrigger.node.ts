@@ -22,8 +22,19 @@ import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
 import { readBodyNotReadByN8n } from '../common/raw-body';
 import { receive } from '../common/receive';
-import { TRIGGER_VERSIONS, allowlistGuard, registeredByHand, type AllowlistSetting } from '../common/manual-registration';
-import { answerFromRun, answerVerdict, answerWebhook, memoryPlaceOf, readIncomingRequest } from '../common/webhook-io';
+import {
+	TRIGGER_VERSIONS,
+	allowlistGuard,
+	registeredByHand,
+	type AllowlistSetting,
+} from '../common/manual-registration';
+import {
+	answerFromRun,
+	answerVerdict,
+	answerWebhook,
+	memoryPlaceOf,
+	readIncomingRequest,
+} from '../common/webhook-io';
 import { computedWebhookPath } from '../common/computed-webhook-path';
 import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
@@ -48,7 +59,10 @@ function parseAllowedAddresses(options: CaptainOptions) {
 	return parsed.ranges.length > 0 || parsed.invalid.length > 0 ? parsed : undefined;
 }
 
-const ALLOWLIST: AllowlistSetting = { name: 'Allowed Addresses', read: (context) => parseAllowedAddresses(readOptions(context)) };
+const ALLOWLIST: AllowlistSetting = {
+	name: 'Allowed Addresses',
+	read: (context) => parseAllowedAddresses(readOptions(context)),
+};
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -57,8 +71,10 @@ export class CaptainAiTrigger implements INodeType {
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		group: ['trigger'],
 		...TRIGGER_VERSIONS,
-		subtitle: '={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
-		description: 'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
+		subtitle:
+			'={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
+		description:
+			'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
 		defaults: { name: 'Captain.AI Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -88,7 +104,8 @@ export class CaptainAiTrigger implements INodeType {
 				active:
 					'The workflow is published: every event Captain.AI sends to the Production URL starts an execution, except filtered events and redeliveries. See them under Executions.',
 			},
-			activationHint: 'Publish the workflow, then email the Production URL to your Captain.AI account manager.',
+			activationHint:
+				'Publish the workflow, then email the Production URL to your Captain.AI account manager.',
 		},
 		properties: captainAiTriggerProperties,
 	};
@@ -102,7 +119,10 @@ export class CaptainAiTrigger implements INodeType {
 			): Promise<INodeCredentialTestResult> {
 				const problem = describeTokenProblem(credential.data?.authToken);
 				if (problem) return { status: 'Error', message: problem };
-				return { status: 'OK', message: 'The Auth-Token is usable. Send a test event to check it matches Captain.AI.' };
+				return {
+					status: 'OK',
+					message: 'The Auth-Token is usable. Send a test event to check it matches Captain.AI.',
+				};
 			},
 		},
 	};
@@ -120,7 +140,11 @@ export class CaptainAiTrigger implements INodeType {
 		await readBodyNotReadByN8n(this);
 		const request = readIncomingRequest(this);
 		// Address (or a misconfigured allowlist), then Auth-Token, before anything else.
-		const refusal = await refuseUnauthorised(this, request, allowlistGuard(ALLOWLIST, parseAllowedAddresses(options)));
+		const refusal = await refuseUnauthorised(
+			this,
+			request,
+			allowlistGuard(ALLOWLIST, parseAllowedAddresses(options)),
+		);
 		if (refusal) return answerVerdict(this, refusal);
 
 		const receiver = captainReceiver({

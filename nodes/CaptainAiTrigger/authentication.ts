@@ -6,7 +6,12 @@
 import type { IWebhookFunctions } from 'n8n-workflow';
 
 import { CredentialCache } from '../common/credential-cache';
-import { guardRequest, type GuardSettings, type IncomingRequest, type Verdict } from '../common/receive';
+import {
+	guardRequest,
+	type GuardSettings,
+	type IncomingRequest,
+	type Verdict,
+} from '../common/receive';
 import { checkSharedSecret } from '../common/shared-secret';
 
 export const CAPTAIN_CREDENTIAL = 'captainAiWebhookApi';
@@ -25,8 +30,17 @@ export async function refuseUnauthorised(
 
 	const node = context.getNode();
 	const credential = node.credentials?.[CAPTAIN_CREDENTIAL];
-	const key = JSON.stringify([context.getWorkflow().id ?? '', node.id, credential?.id ?? credential?.name ?? '']);
+	const key = JSON.stringify([
+		context.getWorkflow().id ?? '',
+		node.id,
+		credential?.id ?? credential?.name ?? '',
+	]);
 	return checkSharedSecret(request, 'Auth-Token', (received) =>
-		captainTokens.check(key, received, async () => (await context.getCredentials<{ authToken?: unknown }>(CAPTAIN_CREDENTIAL)).authToken),
+		captainTokens.check(
+			key,
+			received,
+			async () =>
+				(await context.getCredentials<{ authToken?: unknown }>(CAPTAIN_CREDENTIAL)).authToken,
+		),
 	);
 }

@@ -1,8 +1,19 @@
 /** The Captain.AI Trigger's parameters, derived from the event catalogue. */
 import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
-import { addressListField, memoryBoundsOptions, optionsCollection, warningNotice } from '../common/descriptions';
-import { ANY_EVENT, CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, type CaptainEndpoint, UNLISTED_EVENTS } from './catalogue';
+import {
+	addressListField,
+	memoryBoundsOptions,
+	optionsCollection,
+	warningNotice,
+} from '../common/descriptions';
+import {
+	ANY_EVENT,
+	CAPTAIN_EVENTS,
+	CAPTAIN_MEMORY_DEFAULTS,
+	type CaptainEndpoint,
+	UNLISTED_EVENTS,
+} from './catalogue';
 
 /**
  * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
@@ -23,13 +34,21 @@ function eventsParameterFor(endpoint: CaptainEndpoint): INodeProperties {
 			'Events that start the workflow. Others are still answered 200, so Captain.AI does not retry them, but start nothing. "Any Event" includes all the others.',
 		displayOptions: { show: { receives: [endpoint] } },
 		options: [
-			{ name: 'Any Event', value: ANY_EVENT, description: 'Every event, including ones not listed here' },
+			{
+				name: 'Any Event',
+				value: ANY_EVENT,
+				description: 'Every event, including ones not listed here',
+			},
 			...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === endpoint).map((kind) => ({
 				name: kind.label,
 				value: kind.name,
 				description: kind.description,
 			})),
-			{ name: 'Any Other (Unlisted) Event', value: UNLISTED_EVENTS, description: 'Events Captain.AI adds in future or does not document' },
+			{
+				name: 'Any Other (Unlisted) Event',
+				value: UNLISTED_EVENTS,
+				description: 'Events Captain.AI adds in future or does not document',
+			},
 		],
 	};
 }
@@ -80,12 +99,14 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			{
 				name: 'Auth-Token Header',
 				value: 'authToken',
-				description: 'Refuse (401) any request whose Auth-Token header does not match the credential',
+				description:
+					'Refuse (401) any request whose Auth-Token header does not match the credential',
 			},
 			{
 				name: 'None (Accept Requests Without a Token)',
 				value: 'none',
-				description: 'Anyone who knows the URL can start this workflow. For trying things out only.',
+				description:
+					'Anyone who knows the URL can start this workflow. For trying things out only.',
 			},
 		],
 		default: 'authToken',
@@ -102,8 +123,16 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Any', value: 'any' },
-			{ name: 'Production Only', value: 'production', description: 'Only events whose environment is "production"' },
-			{ name: 'Non-Production Only', value: 'nonProduction', description: 'Only events from test or staging environments' },
+			{
+				name: 'Production Only',
+				value: 'production',
+				description: 'Only events whose environment is "production"',
+			},
+			{
+				name: 'Non-Production Only',
+				value: 'nonProduction',
+				description: 'Only events from test or staging environments',
+			},
 		],
 		default: 'any',
 		description: "Filter on the event's environment field",
@@ -113,7 +142,8 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			displayName: 'Allowed Addresses',
 			name: 'allowedAddresses',
 			placeholder: '203.0.113.7, 198.51.100.0/24, 2001:db8::/32',
-			description: 'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Empty: any address.',
+			description:
+				'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Empty: any address.',
 		}),
 		{
 			displayName: 'Drop Out-of-Order Updates',
@@ -131,7 +161,8 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 				{
 					name: 'Simplified',
 					value: 'simplified',
-					description: 'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
+					description:
+						'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
 				},
 				{ name: 'Raw Body', value: 'raw', description: 'The body exactly as Captain.AI sent it' },
 			],
@@ -144,7 +175,8 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			maxDescription: 'Upper bound on remembered event IDs; the oldest are forgotten first',
 			hoursDisplayName: 'Remember For (Hours)',
 			hoursDefault: CAPTAIN_MEMORY_DEFAULTS.hours,
-			hoursDescription: 'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
+			hoursDescription:
+				'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
 		}),
 	]),
 ];

@@ -18,7 +18,6 @@ export interface CaptainSettings {
 	memory: MemoryLimits;
 }
 
-
 /**
  * How far ahead of our clock a `created_at` may be and still be used as it is for ordering.
  * Beyond it the time is taken as now plus this allowance: an event dated 9999-12-31 would
@@ -43,7 +42,11 @@ function wantsEnvironment(environment: string, filter: CaptainEnvironmentFilter)
 }
 
 /** Envelope fields under names a no-code user can map; `data` fields follow at the top level. */
-export function toCaptainItem(event: CaptainEvent, output: CaptainOutput, warnings: readonly string[] = event.warnings): IDataObject {
+export function toCaptainItem(
+	event: CaptainEvent,
+	output: CaptainOutput,
+	warnings: readonly string[] = event.warnings,
+): IDataObject {
 	// Raw output is the body exactly as sent (less any `__proto__` key): no field is added to it.
 	if (output === 'raw') return event.body as IDataObject;
 	const kind = findCaptainEvent(event.name);
@@ -60,7 +63,9 @@ export function toCaptainItem(event: CaptainEvent, output: CaptainOutput, warnin
 		envelope.entityId = event.entityId ?? null;
 	}
 	if (kind?.statusField) {
-		const status = Object.prototype.hasOwnProperty.call(event.data, kind.statusField) ? event.data[kind.statusField] : undefined;
+		const status = Object.prototype.hasOwnProperty.call(event.data, kind.statusField)
+			? event.data[kind.statusField]
+			: undefined;
 		envelope.status = (status as IDataObject[string]) ?? null;
 	}
 	// Only present when something looked wrong, so a clean event's item is unchanged.
@@ -70,7 +75,9 @@ export function toCaptainItem(event: CaptainEvent, output: CaptainOutput, warnin
 	return { ...(event.data as IDataObject), ...envelope };
 }
 
-export function captainReceiver(settings: CaptainSettings): Receiver<CaptainEvent, CaptainEvent, CaptainLayout> {
+export function captainReceiver(
+	settings: CaptainSettings,
+): Receiver<CaptainEvent, CaptainEvent, CaptainLayout> {
 	return {
 		memoryLayout: { acceptedEvents: settings.memory, latestPerEntity: settings.memory },
 
@@ -95,17 +102,25 @@ export function captainReceiver(settings: CaptainSettings): Receiver<CaptainEven
 			}
 			const warnings = [...event.warnings];
 			const group = findCaptainEvent(event.name)?.orderingGroup;
-			const orderingKey = settings.dropOutOfOrder && group && event.entityKey ? `${group}:${event.entityKey}` : undefined;
+			const orderingKey =
+				settings.dropOutOfOrder && group && event.entityKey
+					? `${group}:${event.entityKey}`
+					: undefined;
 			if (orderingKey) {
 				const orderedAt = orderingTime(event.createdAtMs, now);
 				if (orderedAt !== event.createdAtMs) {
-					warnings.push(`created_at: later than now; ordered as if created at ${new Date(orderedAt).toISOString()}`);
+					warnings.push(
+						`created_at: later than now; ordered as if created at ${new Date(orderedAt).toISOString()}`,
+					);
 				}
 				const recalled = memory.table<number>('latestPerEntity').recall(orderingKey, now);
 				// Clamped again on the way out: a time saved before this guard existed must not block either.
 				const latest = recalled === undefined ? undefined : orderingTime(recalled, now);
 				if (latest !== undefined && orderedAt < latest) {
-					return { ignored: 'out-of-order', detail: `a newer ${event.name} for ${event.entityId} was already received` };
+					return {
+						ignored: 'out-of-order',
+						detail: `a newer ${event.name} for ${event.entityId} was already received`,
+					};
 				}
 				memory.remember('latestPerEntity', orderingKey, orderedAt);
 			}

@@ -14,7 +14,15 @@ import { z } from 'zod/v4';
 import { normaliseId } from '../common/fingerprint';
 import type { ParseResult } from '../common/receive';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
-import { identifier, numberish, optionalNumber, optionalTime, parseProviderTime, parseWith, providerTime } from '../common/validation';
+import {
+	identifier,
+	numberish,
+	optionalNumber,
+	optionalTime,
+	parseProviderTime,
+	parseWith,
+	providerTime,
+} from '../common/validation';
 import { CAPTAIN_EVENTS, findCaptainEvent } from './catalogue';
 
 /** Longer than any UUID or id Captain documents; bounds what a sender can make us hash and keep. */
@@ -26,7 +34,10 @@ const eventId = z.union(
 		z
 			.string()
 			.refine((text) => text.trim() !== '', 'expected a non-empty id')
-			.refine((text) => text.trim().length <= MAX_EVENT_ID_LENGTH, `expected at most ${MAX_EVENT_ID_LENGTH} characters`),
+			.refine(
+				(text) => text.trim().length <= MAX_EVENT_ID_LENGTH,
+				`expected at most ${MAX_EVENT_ID_LENGTH} characters`,
+			),
 		z.number(),
 	],
 	{ error: 'expected an event id (a non-empty string)' },
@@ -43,49 +54,88 @@ const strictEnvelope = z.looseObject({
 const advisoryEnvelope = z.looseObject({
 	metadata: z.looseObject({
 		sent_at: providerTime,
-		delivery_attempt: numberish.refine((value) => Number(value) >= 1, 'expected an attempt number of 1 or more'),
+		delivery_attempt: numberish.refine(
+			(value) => Number(value) >= 1,
+			'expected an attempt number of 1 or more',
+		),
 	}),
 });
 
 const customFields = z
-	.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()], { error: 'expected an object, a list or null' })
+	.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()], {
+		error: 'expected an object, a list or null',
+	})
 	.optional();
 const optionalText = z.string().nullable().optional();
 
-const location = z.looseObject({ latitude: numberish, longitude: numberish, speed: optionalNumber, course: optionalNumber, recorded_at: optionalTime });
+const location = z.looseObject({
+	latitude: numberish,
+	longitude: numberish,
+	speed: optionalNumber,
+	course: optionalNumber,
+	recorded_at: optionalTime,
+});
 
 /** What Captain documents per event, beyond the entity id the catalogue names. Advisory only. */
 const documentedFields: Record<string, z.core.$ZodLooseShape> = {
 	'agent.radar_locations.created': {
-		agent_locations: z.array(z.looseObject({ agent_uuid: identifier, locations: z.array(location) })),
+		agent_locations: z.array(
+			z.looseObject({ agent_uuid: identifier, locations: z.array(location) }),
+		),
 	},
-	agent_eta_updated: { eta_till_available: optionalNumber, eta_arrive_at_home_hub: optionalNumber, calculated_at: optionalNumber },
+	agent_eta_updated: {
+		eta_till_available: optionalNumber,
+		eta_arrive_at_home_hub: optionalNumber,
+		calculated_at: optionalNumber,
+	},
 	job_delivery_status_updated: {
 		job_delivery_status: optionalText,
 		job_delivery_status_agent_location: z
-			.looseObject({ latitude: optionalNumber, longitude: optionalNumber, recorded_at: optionalTime })
+			.looseObject({
+				latitude: optionalNumber,
+				longitude: optionalNumber,
+				recorded_at: optionalTime,
+			})
 			.nullable()
 			.optional(),
 	},
-	order_status_updated: { order_status: optionalText, items: z.array(z.unknown()).nullable().optional() },
-	item_status_updated: { item_status: optionalText, quantity: optionalNumber, sequence: optionalNumber, item_name: optionalText },
+	order_status_updated: {
+		order_status: optionalText,
+		items: z.array(z.unknown()).nullable().optional(),
+	},
+	item_status_updated: {
+		item_status: optionalText,
+		quantity: optionalNumber,
+		sequence: optionalNumber,
+		item_name: optionalText,
+	},
 	order_preparation_updated: { status: optionalText },
 	order_kds_print_request: { order_status: optionalText },
 };
 
 function advisoryDataSchemaFor(eventName: string): z.ZodType {
-	return z.looseObject({ order_custom_fields: customFields, published_at: optionalNumber, ...(documentedFields[eventName] ?? {}) });
+	return z.looseObject({
+		order_custom_fields: customFields,
+		published_at: optionalNumber,
+		...(documentedFields[eventName] ?? {}),
+	});
 }
 
 /** The entity id, when the catalogue names one: the ordering key, so checked strictly. */
 function strictDataSchemaFor(eventName: string): z.ZodType {
 	const entity = findCaptainEvent(eventName)?.entity;
 	if (!entity) return z.looseObject({});
-	return z.looseObject({ [entity.idField]: entity.required ? identifier : identifier.nullable().optional() });
+	return z.looseObject({
+		[entity.idField]: entity.required ? identifier : identifier.nullable().optional(),
+	});
 }
 
-const strictDataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, strictDataSchemaFor(kind.name)]));
-const advisoryDataSchemas = new Map(CAPTAIN_EVENTS.map((kind) => [kind.name, advisoryDataSchemaFor(kind.name)]));
+const strictDataSchemas = new Map(
+	CAPTAIN_EVENTS.map((kind) => [kind.name, strictDataSchemaFor(kind.name)]),
+);
+const advisoryDataSchemas = new Map(
+	CAPTAIN_EVENTS.map((kind) => [kind.name, advisoryDataSchemaFor(kind.name)]),
+);
 const unlistedAdvisoryDataSchema = advisoryDataSchemaFor('');
 const unlistedStrictDataSchema = z.looseObject({});
 
@@ -120,7 +170,9 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
 		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
 	}
-	const warnings = removeProtoKeys(body).map((path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`);
+	const warnings = removeProtoKeys(body).map(
+		(path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`,
+	);
 
 	const envelope = parseWith(strictEnvelope, body);
 	if (!envelope.ok) return envelope;
@@ -131,23 +183,34 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 	const data = ownField(raw, 'data') as Record<string, unknown>;
 	const dataResult = parseWith(strictDataSchemas.get(name) ?? unlistedStrictDataSchema, data);
 	if (!dataResult.ok) {
-		return { ...dataResult, field: dataResult.field === '(body)' ? 'data' : `data.${dataResult.field}` };
+		return {
+			...dataResult,
+			field: dataResult.field === '(body)' ? 'data' : `data.${dataResult.field}`,
+		};
 	}
 
-	if (typeof sentEventId === 'number') warnings.push(`event_uuid: a number; its string form "${sentEventId}" is the event id`);
+	if (typeof sentEventId === 'number')
+		warnings.push(`event_uuid: a number; its string form "${sentEventId}" is the event id`);
 	for (const warning of advisoryWarnings(advisoryEnvelope, raw)) warnings.push(warning.text);
-	for (const warning of advisoryWarnings(advisoryDataSchemas.get(name) ?? unlistedAdvisoryDataSchema, data, ['data'])) {
+	for (const warning of advisoryWarnings(
+		advisoryDataSchemas.get(name) ?? unlistedAdvisoryDataSchema,
+		data,
+		['data'],
+	)) {
 		warnings.push(warning.text);
 	}
 
 	const idField = findCaptainEvent(name)?.entity?.idField;
 	const sentEntityId = idField ? ownField(data, idField) : undefined;
-	const entityId = sentEntityId === undefined || sentEntityId === null ? undefined : String(sentEntityId);
+	const entityId =
+		sentEntityId === undefined || sentEntityId === null ? undefined : String(sentEntityId);
 	const eventId = String(sentEventId);
 	const metadata = ownField(raw, 'metadata');
-	const metadataRecord = metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {};
+	const metadataRecord =
+		metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {};
 	const attempt = ownField(metadataRecord, 'delivery_attempt');
-	const attemptNumber = typeof attempt === 'number' || typeof attempt === 'string' ? Number(attempt) : NaN;
+	const attemptNumber =
+		typeof attempt === 'number' || typeof attempt === 'string' ? Number(attempt) : NaN;
 	return {
 		ok: true,
 		event: {

@@ -144,7 +144,10 @@ function inRange(address: ParsedAddress, range: AddressRange): boolean {
 }
 
 /** An unknown or unparsable client address is never allowed. */
-export function isAddressAllowed(clientAddress: string | undefined, ranges: readonly AddressRange[]): boolean {
+export function isAddressAllowed(
+	clientAddress: string | undefined,
+	ranges: readonly AddressRange[],
+): boolean {
 	if (!clientAddress) return false;
 	const address = parseAddress(clientAddress);
 	if (!address) return false;
@@ -152,7 +155,9 @@ export function isAddressAllowed(clientAddress: string | undefined, ranges: read
 }
 
 /** Where a reverse proxy in front of n8n sits: loopback, private (RFC 1918), link-local, unique local (fc00::/7). */
-const PROXY_NETWORKS = parseAllowlist('127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 ::1 fc00::/7 fe80::/10').ranges;
+const PROXY_NETWORKS = parseAllowlist(
+	'127.0.0.0/8 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 ::1 fc00::/7 fe80::/10',
+).ranges;
 
 /**
  * Whether the address n8n resolved could be a reverse proxy of this n8n. A request from a

@@ -33,7 +33,8 @@ export function readSecretHeader(
 	let lines = Array.isArray(received) ? received.length : 1;
 	if (rawHeaders) {
 		lines = 0;
-		for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) lines++;
+		for (let i = 0; i < rawHeaders.length; i += 2)
+			if (rawHeaders[i].toLowerCase() === name) lines++;
 	}
 	if (lines > 1) return { problem: `${header} header sent ${lines} times; send it once` };
 	if (typeof received !== 'string' || received === '') return { problem: `invalid ${header}` };
@@ -63,8 +64,11 @@ export const MIN_TOKEN_LENGTH = 16;
 export function describeTokenProblem(token: unknown): string | undefined {
 	if (typeof token !== 'string' || token === '') return 'The Auth-Token is empty.';
 	// HTTP strips spaces around header values, so such a token could never match.
-	if (token.trim() !== token) return 'The Auth-Token starts or ends with a space; HTTP headers drop those, so it would never match.';
-	if (!/^[\x21-\x7e ]+$/.test(token)) return 'The Auth-Token has characters that cannot be sent in an HTTP header (use printable ASCII).';
-	if (token.length < MIN_TOKEN_LENGTH) return `The Auth-Token is shorter than ${MIN_TOKEN_LENGTH} characters: easy to guess. Agree on a longer one with Captain.AI.`;
+	if (token.trim() !== token)
+		return 'The Auth-Token starts or ends with a space; HTTP headers drop those, so it would never match.';
+	if (!/^[\x21-\x7e ]+$/.test(token))
+		return 'The Auth-Token has characters that cannot be sent in an HTTP header (use printable ASCII).';
+	if (token.length < MIN_TOKEN_LENGTH)
+		return `The Auth-Token is shorter than ${MIN_TOKEN_LENGTH} characters: easy to guess. Agree on a longer one with Captain.AI.`;
 	return undefined;
 }

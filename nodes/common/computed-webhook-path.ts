@@ -10,7 +10,12 @@
  * engine whenever the node's parameters contain no expression. n8n 1.x (checked in 1.123.81)
  * has neither export, so there the template alone is used and evaluated as before.
  */
-import { fromFunction, webhookDescriptionFields, type INodeParameters, type IWebhookDescription } from 'n8n-workflow';
+import {
+	fromFunction,
+	webhookDescriptionFields,
+	type INodeParameters,
+	type IWebhookDescription,
+} from 'n8n-workflow';
 
 /**
  * The template n8n-workflow's `fromFunction` generates for `compute`, so that the editor and a
@@ -24,7 +29,9 @@ export function pathTemplate(compute: (parameters: INodeParameters) => string): 
  * Spread into a webhook description. `compute` must be self-contained (no imports, no outer
  * constants): its source text becomes the expression the editor evaluates.
  */
-export function computedWebhookPath(compute: (parameters: INodeParameters) => string): Pick<IWebhookDescription, 'path'> {
+export function computedWebhookPath(
+	compute: (parameters: INodeParameters) => string,
+): Pick<IWebhookDescription, 'path'> {
 	// Named imports compile to property reads on n8n-workflow's exports, so on 1.x these are
 	// undefined rather than a load error.
 	if (typeof webhookDescriptionFields === 'function' && typeof fromFunction === 'function') {

@@ -28,7 +28,11 @@ export interface CredentialCacheTiming {
 	maxEntries: number;
 }
 
-export const CREDENTIAL_CACHE_DEFAULTS: CredentialCacheTiming = { freshForMs: 5_000, recheckAfterMs: 1_000, maxEntries: 1_000 };
+export const CREDENTIAL_CACHE_DEFAULTS: CredentialCacheTiming = {
+	freshForMs: 5_000,
+	recheckAfterMs: 1_000,
+	maxEntries: 1_000,
+};
 
 export type SecretCheck = 'valid' | 'invalid';
 
@@ -63,14 +67,20 @@ export class CredentialCache {
 	 * (it is called only when the rules above ask for a read). An empty secret never matches,
 	 * on either side.
 	 */
-	async check(key: string, received: string, readSecret: () => Promise<unknown>): Promise<SecretCheck> {
+	async check(
+		key: string,
+		received: string,
+		readSecret: () => Promise<unknown>,
+	): Promise<SecretCheck> {
 		if (received === '') return 'invalid';
 		const receivedDigest = digestOf(received);
 		const entry = this.entries.get(key);
 		const age = entry ? this.now() - entry.readAt : Number.NaN;
 		// A clock that went back counts as stale: read again rather than trust it longer.
 		if (!entry || !(age >= 0 && age < this.timing.freshForMs)) {
-			return matches((await this.read(key, readSecret)).digest, receivedDigest) ? 'valid' : 'invalid';
+			return matches((await this.read(key, readSecret)).digest, receivedDigest)
+				? 'valid'
+				: 'invalid';
 		}
 		if (matches(entry.digest, receivedDigest)) return 'valid';
 		if (age < this.timing.recheckAfterMs && !this.reads.has(key)) return 'invalid';
@@ -93,10 +103,14 @@ export class CredentialCache {
 		const read = Promise.resolve()
 			.then(readSecret)
 			.then((secret) => {
-				const entry: Entry = { digest: typeof secret === 'string' && secret !== '' ? digestOf(secret) : undefined, readAt };
+				const entry: Entry = {
+					digest: typeof secret === 'string' && secret !== '' ? digestOf(secret) : undefined,
+					readAt,
+				};
 				this.entries.delete(key); // re-inserted last: Map order is the eviction order
 				this.entries.set(key, entry);
-				if (this.entries.size > this.timing.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+				if (this.entries.size > this.timing.maxEntries)
+					this.entries.delete(this.entries.keys().next().value as string);
 				return entry;
 			})
 			.finally(() => this.reads.delete(key));

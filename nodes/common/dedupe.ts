@@ -69,7 +69,8 @@ interface Entry<V> {
 export type TableSnapshot = string;
 
 function formatValue(value: unknown): string {
-	if (Number.isSafeInteger(value) && (value as number) >= 0) return `#${(value as number).toString(36)}`;
+	if (Number.isSafeInteger(value) && (value as number) >= 0)
+		return `#${(value as number).toString(36)}`;
 	return JSON.stringify(value);
 }
 
@@ -114,7 +115,11 @@ export class BoundedMemory<V = true> {
 	}
 
 	/** Records `value` under `key`; returns what it replaced and what it wrote (for undo). */
-	remember(key: string, value: V, now: number): { digest: string; previous?: Entry<V>; written: Entry<V> } {
+	remember(
+		key: string,
+		value: V,
+		now: number,
+	): { digest: string; previous?: Entry<V>; written: Entry<V> } {
 		const digest = memoryKey(key);
 		const previous = this.entries.get(digest);
 		this.entries.delete(digest);
@@ -158,7 +163,13 @@ export class BoundedMemory<V = true> {
 		for (const line of snapshot.split('\n')) {
 			const [digest, timeText, valueText] = line.split('\t');
 			const at = parseInt(timeText, 36) * 1000;
-			if (!digest || !/^[0-9a-z]+$/.test(timeText ?? '') || !Number.isFinite(at) || at > trustedUntil) continue;
+			if (
+				!digest ||
+				!/^[0-9a-z]+$/.test(timeText ?? '') ||
+				!Number.isFinite(at) ||
+				at > trustedUntil
+			)
+				continue;
 			const current = this.entries.get(digest);
 			if (current && current.at >= at) continue;
 			let value: V;
@@ -237,7 +248,8 @@ const deliveriesInFlight = new Set<Delivery>();
 
 function readStored(staticData: Record<string, unknown>): StoredMemory | undefined {
 	const stored = staticData[STATIC_DATA_KEY] as StoredMemory | undefined;
-	if (!stored || typeof stored !== 'object' || stored.v !== 3 || typeof stored.tables !== 'object') return undefined;
+	if (!stored || typeof stored !== 'object' || stored.v !== 3 || typeof stored.tables !== 'object')
+		return undefined;
 	return stored;
 }
 
@@ -258,12 +270,24 @@ function isSaveDue(state: ScopeState, now: number): boolean {
 }
 
 /** Writes the scope's snapshot into static data when a save is due; n8n then saves it. */
-function saveIfDue(state: ScopeState, staticData: Record<string, unknown> | undefined, now: number, newRevision: () => string): boolean {
+function saveIfDue(
+	state: ScopeState,
+	staticData: Record<string, unknown> | undefined,
+	now: number,
+	newRevision: () => string,
+): boolean {
 	if (!staticData || !isSaveDue(state, now)) return false;
 	const rev = newRevision();
 	const tables: Record<string, TableSnapshot> = {};
-	for (const [name, table] of state.tables) tables[name] = table.toSnapshot(new Set(state.withheld.get(name)?.keys()));
-	staticData[STATIC_DATA_KEY] = { v: 3, rev, by: processId, savedAt: now, tables } satisfies StoredMemory;
+	for (const [name, table] of state.tables)
+		tables[name] = table.toSnapshot(new Set(state.withheld.get(name)?.keys()));
+	staticData[STATIC_DATA_KEY] = {
+		v: 3,
+		rev,
+		by: processId,
+		savedAt: now,
+		tables,
+	} satisfies StoredMemory;
 	rememberRevision(state, rev);
 	state.lastSaveAt = now;
 	// What was withheld still has to be saved once its delivery is answered.
@@ -341,7 +365,8 @@ export class Delivery {
 	private close(): boolean {
 		if (!this.open) return false;
 		this.open = false;
-		for (const claim of this.claims) if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
+		for (const claim of this.claims)
+			if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
 		// A digest another delivery in flight also wrote stays withheld until that one closes.
 		for (const [table, digest] of this.written) {
 			const digests = this.state.withheld.get(table);
@@ -400,12 +425,25 @@ export class NodeMemory<L extends MemoryLayout> {
 
 	/** The request ends without a run: save into static data if due (n8n saves after it). */
 	close(): boolean {
-		return saveIfDue(this.state, this.options.staticData, this.options.now, this.options.newRevision);
+		return saveIfDue(
+			this.state,
+			this.options.staticData,
+			this.options.now,
+			this.options.newRevision,
+		);
 	}
 
 	/** The request is accepted: its entries stay in flight until n8n answers it. */
 	hold(): Delivery {
-		return new Delivery(this.options.now, this.state, this.claims, this.undoSteps, this.written, this.options.staticData, this.options.newRevision);
+		return new Delivery(
+			this.options.now,
+			this.state,
+			this.claims,
+			this.undoSteps,
+			this.written,
+			this.options.staticData,
+			this.options.newRevision,
+		);
 	}
 }
 
@@ -450,15 +488,21 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 		if (foreign) {
 			state.writers.delete(stored.by);
 			state.writers.set(stored.by, savesSeen + 1);
-			if (state.writers.size > MAX_WRITERS_KNOWN) state.writers.delete(state.writers.keys().next().value as string);
+			if (state.writers.size > MAX_WRITERS_KNOWN)
+				state.writers.delete(state.writers.keys().next().value as string);
 		}
 		// A process that has saved itself and then sees a newer save by another one is not
 		// reading what a predecessor left before a restart: two processes serve this node.
-		if (foreign && state.lastSaveAt > -Infinity && stored.savedAt >= options.now - SHARED_WINDOW_MS) {
+		if (
+			foreign &&
+			state.lastSaveAt > -Infinity &&
+			stored.savedAt >= options.now - SHARED_WINDOW_MS
+		) {
 			state.sharedSeenAt = options.now;
 		}
 		for (const [name, snapshot] of Object.entries(stored.tables)) {
-			if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, options.now, trustedUntil);
+			if (typeof snapshot === 'string')
+				state.tables.get(name)?.merge(snapshot, options.now, trustedUntil);
 		}
 		rememberRevision(state, stored.rev);
 	}

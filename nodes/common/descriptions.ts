@@ -40,7 +40,12 @@ export function memoryBoundsOptions(memory: {
 }
 
 /** A comma-separated list of IPv4/IPv6 addresses or CIDR ranges, judged as n8n resolves clients. */
-export function addressListField(field: { displayName: string; name: string; placeholder: string; description: string }): INodeProperties {
+export function addressListField(field: {
+	displayName: string;
+	name: string;
+	placeholder: string;
+	description: string;
+}): INodeProperties {
 	return {
 		displayName: field.displayName,
 		name: field.name,
@@ -52,11 +57,22 @@ export function addressListField(field: { displayName: string; name: string; pla
 }
 
 /** An orange notice shown only while a setting is in a risky state. */
-export function warningNotice(name: string, text: string, show: Record<string, string[]>): INodeProperties {
+export function warningNotice(
+	name: string,
+	text: string,
+	show: Record<string, string[]>,
+): INodeProperties {
 	return { displayName: text, name, type: 'notice', default: '', displayOptions: { show } };
 }
 
 /** The node's "Options" collection (settings most users never change). */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
-	return { displayName: 'Options', name: 'options', type: 'collection', placeholder: 'Add option', default: {}, options };
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options,
+	};
 }

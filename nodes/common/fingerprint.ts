@@ -93,7 +93,9 @@ export function fingerprintValue(value: unknown): string {
 			pending.push(CLOSE_OBJECT);
 			const record = next as Record<string, unknown>;
 			// Like JSON.stringify: undefined and function values leave their key out.
-			const keys = Object.keys(record).filter((key) => record[key] !== undefined && typeof record[key] !== 'function');
+			const keys = Object.keys(record).filter(
+				(key) => record[key] !== undefined && typeof record[key] !== 'function',
+			);
 			for (let i = keys.length - 1; i >= 0; i--) {
 				pending.push(record[keys[i]]);
 				pending.push(new Text(`${JSON.stringify(keys[i])}:`));

@@ -24,7 +24,10 @@ export interface AllowlistSetting {
 }
 
 /** The setting as the pipeline's guard takes it (invalid entries included: they refuse all). */
-export function allowlistGuard(setting: AllowlistSetting, parsed: ParsedAllowlist | undefined): GuardSettings['allowlist'] {
+export function allowlistGuard(
+	setting: AllowlistSetting,
+	parsed: ParsedAllowlist | undefined,
+): GuardSettings['allowlist'] {
 	return parsed && { setting: setting.name, ranges: parsed.ranges, invalid: parsed.invalid };
 }
 
@@ -38,7 +41,11 @@ export function registeredByHand(allowlist: AllowlistSetting) {
 		default: {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const invalid = allowlist.read(this)?.invalid ?? [];
-				if (invalid.length > 0) throw new NodeOperationError(this.getNode(), describeInvalidAddresses(allowlist.name, invalid));
+				if (invalid.length > 0)
+					throw new NodeOperationError(
+						this.getNode(),
+						describeInvalidAddresses(allowlist.name, invalid),
+					);
 				return true;
 			},
 			async create(this: IHookFunctions): Promise<boolean> {

@@ -5,9 +5,21 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { type AddressRange, describeInvalidAddresses, displayAddress, isAddressAllowed, isPrivateAddress } from './allowlist';
+import {
+	type AddressRange,
+	describeInvalidAddresses,
+	displayAddress,
+	isAddressAllowed,
+	isPrivateAddress,
+} from './allowlist';
 import { judgeSharedSecret } from './auth-token';
-import { type Delivery, type MemoryLayout, type NodeMemory, isOverloaded, openMemory } from './dedupe';
+import {
+	type Delivery,
+	type MemoryLayout,
+	type NodeMemory,
+	isOverloaded,
+	openMemory,
+} from './dedupe';
 
 /** What the pipeline needs to know about one HTTP request. */
 export interface IncomingRequest {
@@ -39,14 +51,11 @@ export type ParseResult<Event> =
 	| { ok: false; field: string; problem: string; status?: 400 | 413; error?: string };
 
 /** Why a valid request started no execution. Each is answered 200 so the sender does not retry. */
-export type IgnoreReason =
-	| 'filtered'
-	| 'duplicate'
-	| 'out-of-order'
-	| 'no-trips'
-	| 'no-change';
+export type IgnoreReason = 'filtered' | 'duplicate' | 'out-of-order' | 'no-trips' | 'no-change';
 
-export type Selection<Candidate> = { wanted: Candidate[] } | { ignored: IgnoreReason; detail?: string };
+export type Selection<Candidate> =
+	| { wanted: Candidate[] }
+	| { ignored: IgnoreReason; detail?: string };
 
 export type Emission =
 	| { items: IDataObject[] }
@@ -93,7 +102,11 @@ function refuse(status: 400 | 401 | 403 | 413, body: IDataObject): Verdict {
 }
 
 function ignore(reason: IgnoreReason, detail?: string): Verdict {
-	return { outcome: 'ignored', status: 200, body: { status: 'ignored', reason, ...(detail ? { detail } : {}) } };
+	return {
+		outcome: 'ignored',
+		status: 200,
+		body: { status: 'ignored', reason, ...(detail ? { detail } : {}) },
+	};
 }
 
 function hasHeader(headers: IncomingRequest['headers'], name: string): boolean {
@@ -104,16 +117,24 @@ function hasHeader(headers: IncomingRequest['headers'], name: string): boolean {
 export function guardRequest(request: IncomingRequest, guard: GuardSettings): Verdict | undefined {
 	if (guard.allowlist && guard.allowlist.invalid.length > 0) {
 		const detail = describeInvalidAddresses(guard.allowlist.setting, guard.allowlist.invalid);
-		return { outcome: 'misconfigured', status: 500, body: { error: 'trigger node misconfigured', detail } };
+		return {
+			outcome: 'misconfigured',
+			status: 500,
+			body: { error: 'trigger node misconfigured', detail },
+		};
 	}
 	if (guard.allowlist && !isAddressAllowed(request.clientAddress, guard.allowlist.ranges)) {
 		const address = displayAddress(request.clientAddress);
 		const body: IDataObject = { error: 'address not allowed', address };
 		// Only for a caller that can be a reverse proxy (loopback or private network): to anyone
 		// else, X-Forwarded-For is a claim, and the advice would be to believe it.
-		if (hasHeader(request.headers, 'x-forwarded-for') && !request.proxyTrusted && isPrivateAddress(request.clientAddress)) {
+		if (
+			hasHeader(request.headers, 'x-forwarded-for') &&
+			!request.proxyTrusted &&
+			isPrivateAddress(request.clientAddress)
+		) {
 			body.hint =
-				'The request came through a proxy, but n8n does not trust proxies, so the proxy\'s own address was judged. If n8n can be reached only through that proxy, set N8N_PROXY_HOPS to the number of proxies in front of n8n.';
+				"The request came through a proxy, but n8n does not trust proxies, so the proxy's own address was judged. If n8n can be reached only through that proxy, set N8N_PROXY_HOPS to the number of proxies in front of n8n.";
 		}
 		return refuse(403, body);
 	}
@@ -142,7 +163,11 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 }
 
 function unprocessable(error: unknown): Verdict {
-	return refuse(400, { error: 'unprocessable body', field: '(body)', problem: describeFault(error) });
+	return refuse(400, {
+		error: 'unprocessable body',
+		field: '(body)',
+		problem: describeFault(error),
+	});
 }
 
 function judge<Event, Candidate, Layout extends MemoryLayout>(
@@ -156,7 +181,12 @@ function judge<Event, Candidate, Layout extends MemoryLayout>(
 	if (refusal) return refusal;
 
 	const parsed = receiver.parse(request.body, request.rawBody);
-	if (!parsed.ok) return refuse(parsed.status ?? 400, { error: parsed.error ?? 'invalid body', field: parsed.field, problem: parsed.problem });
+	if (!parsed.ok)
+		return refuse(parsed.status ?? 400, {
+			error: parsed.error ?? 'invalid body',
+			field: parsed.field,
+			problem: parsed.problem,
+		});
 
 	// Opened only now: refused requests never touch memory; filtered ones only to save it when due.
 	const memory = openMemory({ ...place, layout: receiver.memoryLayout, now });

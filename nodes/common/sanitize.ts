@@ -18,7 +18,9 @@ import { describePath } from './validation';
 export function removeProtoKeys(body: unknown): string[] {
 	const removed: string[] = [];
 	if (body === null || typeof body !== 'object') return removed;
-	const pending: Array<{ value: object; path: Array<string | number> }> = [{ value: body, path: [] }];
+	const pending: Array<{ value: object; path: Array<string | number> }> = [
+		{ value: body, path: [] },
+	];
 	const visited = new WeakSet<object>();
 	while (pending.length > 0) {
 		const { value, path } = pending.pop() as { value: object; path: Array<string | number> };
@@ -33,7 +35,8 @@ export function removeProtoKeys(body: unknown): string[] {
 			: Object.entries(value);
 		for (const [key, child] of entries) {
 			// Paths are built only for objects, whose number is bounded by the body's size.
-			if (child !== null && typeof child === 'object') pending.push({ value: child, path: path.length < 32 ? [...path, key] : path });
+			if (child !== null && typeof child === 'object')
+				pending.push({ value: child, path: path.length < 32 ? [...path, key] : path });
 		}
 	}
 	return removed;
@@ -47,14 +50,20 @@ export function describeValue(value: unknown): string {
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'an array';
 	if (typeof value === 'object') return 'an object';
-	if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+	if (typeof value === 'string')
+		return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
 	return String(value);
 }
 
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 	let value = root;
 	for (const part of path) {
-		if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+		if (
+			value === null ||
+			typeof value !== 'object' ||
+			!Object.prototype.hasOwnProperty.call(value, part)
+		)
+			return undefined;
 		value = (value as Record<PropertyKey, unknown>)[part];
 	}
 	return value;
@@ -70,7 +79,11 @@ export interface FieldWarning {
  * field, the problem and the value found, e.g. `data.published_at: expected a number (got "abc")`.
  * `prefix` is where `value` sits in the body.
  */
-export function advisoryWarnings(schema: z.ZodType, value: unknown, prefix: Array<string | number> = []): FieldWarning[] {
+export function advisoryWarnings(
+	schema: z.ZodType,
+	value: unknown,
+	prefix: Array<string | number> = [],
+): FieldWarning[] {
 	const result = schema.safeParse(value);
 	if (result.success) return [];
 	return result.error.issues.map((issue) => {

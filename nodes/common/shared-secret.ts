@@ -14,6 +14,7 @@ export async function checkSharedSecret(
 ): Promise<Verdict | undefined> {
 	const read = readSecretHeader(request.headers, request.rawHeaders, header);
 	if ('problem' in read) return { outcome: 'refused', status: 401, body: { error: read.problem } };
-	if ((await check(read.received)) !== 'valid') return { outcome: 'refused', status: 401, body: { error: `invalid ${header}` } };
+	if ((await check(read.received)) !== 'valid')
+		return { outcome: 'refused', status: 401, body: { error: `invalid ${header}` } };
 	return undefined;
 }

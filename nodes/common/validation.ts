@@ -21,7 +21,11 @@ export function parseWith<T>(schema: z.ZodType<T>, body: unknown): ParseResult<T
 	const result = schema.safeParse(body);
 	if (result.success) return { ok: true, event: result.data };
 	const issue = result.error.issues[0];
-	return { ok: false, field: describePath(issue.path as (string | number)[]), problem: issue.message };
+	return {
+		ok: false,
+		field: describePath(issue.path as (string | number)[]),
+		problem: issue.message,
+	};
 }
 
 /** Providers send numbers as strings ("36.12", "35.2"); both are accepted and read as numbers. */
@@ -46,7 +50,8 @@ export const identifier = z
 	})
 	.transform(String);
 
-const ZONED_SPACE_FORMAT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(UTC|Z|[+-]\d{2}:?\d{2})$/;
+const ZONED_SPACE_FORMAT =
+	/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?(UTC|Z|[+-]\d{2}:?\d{2})$/;
 
 /**
  * Milliseconds since the epoch for the time formats Captain.AI and ARRIVE send:
@@ -54,7 +59,8 @@ const ZONED_SPACE_FORMAT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?
  * `2022-04-28 07:54:06 -0700`, and unix seconds (integer or float).
  */
 export function parseProviderTime(value: unknown): number | undefined {
-	if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
+	if (typeof value === 'number')
+		return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
 	if (typeof value !== 'string' || value.trim() === '') return undefined;
 	const text = value.trim();
 	const zoned = ZONED_SPACE_FORMAT.exec(text);
@@ -74,15 +80,21 @@ function parseIso(text: string): number | undefined {
 }
 
 /** A timestamp in any of the formats above; the parsed value is the original string. */
-export const providerTime = z.union([z.string(), z.number()]).refine((value) => parseProviderTime(value) !== undefined, {
-	message: 'expected a timestamp',
-});
+export const providerTime = z
+	.union([z.string(), z.number()])
+	.refine((value) => parseProviderTime(value) !== undefined, {
+		message: 'expected a timestamp',
+	});
 
 /** An advisory number: providers send empty strings or null for absent numbers (e.g. Captain's item `sequence: ""`). */
-export const optionalNumber = z.union([numberish, z.literal(''), z.null()], { error: 'expected a number' }).optional();
+export const optionalNumber = z
+	.union([numberish, z.literal(''), z.null()], { error: 'expected a number' })
+	.optional();
 
 /** An advisory timestamp, absent the same ways as optionalNumber. */
-export const optionalTime = z.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' }).optional();
+export const optionalTime = z
+	.union([providerTime, z.literal(''), z.null()], { error: 'expected a timestamp' })
+	.optional();
 
 /** Parses a comma/space separated list typed into a text field. */
 export function splitList(text: string | undefined): string[] {

@@ -12,7 +12,12 @@ import {
 } from 'n8n-workflow';
 
 import { type Delivery, takeSharedMemoryNotice } from './dedupe';
-import { RETRY_AFTER_SECONDS, type MemoryPlace, type IncomingRequest, type Verdict } from './receive';
+import {
+	RETRY_AFTER_SECONDS,
+	type MemoryPlace,
+	type IncomingRequest,
+	type Verdict,
+} from './receive';
 
 /**
  * n8n parses JSON bodies only when the content type says JSON. Captain.AI does not document
@@ -20,10 +25,17 @@ import { RETRY_AFTER_SECONDS, type MemoryPlace, type IncomingRequest, type Verdi
  */
 export function decodeBody(body: unknown, rawBody: unknown): unknown {
 	const isEmptyObject =
-		body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
+		body !== null &&
+		typeof body === 'object' &&
+		!Array.isArray(body) &&
+		Object.keys(body).length === 0;
 	let text: string | undefined;
 	if (typeof body === 'string') text = body;
-	else if ((body === undefined || isEmptyObject) && rawBody instanceof Uint8Array && rawBody.length > 0) {
+	else if (
+		(body === undefined || isEmptyObject) &&
+		rawBody instanceof Uint8Array &&
+		rawBody.length > 0
+	) {
 		text = new TextDecoder().decode(rawBody);
 	}
 	if (text === undefined) return body;
@@ -59,12 +71,19 @@ export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	return {
 		scope: `${context.getWorkflow().id ?? 'unsaved'}:${context.getNode().id}:${isTest ? 'test' : 'production'}`,
 		// n8n saves static data after production requests only, so test memory stays in-process.
-		staticData: isTest ? undefined : (context.getWorkflowStaticData('node') as Record<string, unknown>),
+		staticData: isTest
+			? undefined
+			: (context.getWorkflowStaticData('node') as Record<string, unknown>),
 		newRevision: randomUUID,
 	};
 }
 
-function answerJson(context: IWebhookFunctions, status: number, body: IDataObject, headers: Record<string, string> = {}): IWebhookResponseData {
+function answerJson(
+	context: IWebhookFunctions,
+	status: number,
+	body: IDataObject,
+	headers: Record<string, string> = {},
+): IWebhookResponseData {
 	const response = context.getResponseObject();
 	for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 	response.status(status).json(body);
@@ -124,7 +143,11 @@ const MAX_TWIN_WAITS = 3;
  * from inside its run (responseMode 'responseNode' + the node's execute()), so a 200 means
  * that the run exists; until then its twin deliveries wait rather than being dropped.
  */
-export async function answerWebhook(context: IWebhookFunctions, place: MemoryPlace, decide: () => Verdict): Promise<IWebhookResponseData> {
+export async function answerWebhook(
+	context: IWebhookFunctions,
+	place: MemoryPlace,
+	decide: () => Verdict,
+): Promise<IWebhookResponseData> {
 	let verdict = decide();
 	reportSharedMemory(context, place);
 	for (let waits = 0; verdict.outcome === 'in-flight' && waits < MAX_TWIN_WAITS; waits++) {
@@ -138,12 +161,22 @@ export async function answerWebhook(context: IWebhookFunctions, place: MemoryPla
 export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
 	switch (verdict.outcome) {
 		case 'accepted':
-			settleWhenAnswered(context.getResponseObject() as unknown as AnsweredResponse, verdict.delivery);
+			settleWhenAnswered(
+				context.getResponseObject() as unknown as AnsweredResponse,
+				verdict.delivery,
+			);
 			return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
 		case 'in-flight':
-			return answerJson(context, 503, { error: 'busy', detail: 'the same delivery is still being started' }, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+			return answerJson(
+				context,
+				503,
+				{ error: 'busy', detail: 'the same delivery is still being started' },
+				{ 'Retry-After': String(RETRY_AFTER_SECONDS) },
+			);
 		case 'busy':
-			return answerJson(context, verdict.status, verdict.body, { 'Retry-After': String(verdict.retryAfterSeconds) });
+			return answerJson(context, verdict.status, verdict.body, {
+				'Retry-After': String(verdict.retryAfterSeconds),
+			});
 		default:
 			return answerJson(context, verdict.status, verdict.body);
 	}

@@ -27,7 +27,12 @@ const ARRIVE_ADDRESS = '52.37.246.23';
 const OTHER_ADDRESS = '198.51.100.9';
 
 type Estimate = Record<string, any>;
-type ArriveBody = { event: string; data: { app_id: string; estimates: Estimate[]; production: boolean }; timestamp: string; version: string };
+type ArriveBody = {
+	event: string;
+	data: { app_id: string; estimates: Estimate[]; production: boolean };
+	timestamp: string;
+	version: string;
+};
 
 const sample = () => loadFixture<ArriveBody>('arrive', 'ad-estimates');
 
@@ -42,7 +47,13 @@ function call(estimates: Estimate[]): ArriveBody {
 
 function trip(tripId: string, status: string, ackToken?: string, extra: Estimate = {}): Estimate {
 	const base = sample().data.estimates[0];
-	return { ...base, status, track_tokens: [{ ...base.track_tokens[0], dest_id: tripId }], ack: ackToken ? { token: ackToken } : undefined, ...extra };
+	return {
+		...base,
+		status,
+		track_tokens: [{ ...base.track_tokens[0], dest_id: tripId }],
+		ack: ackToken ? { token: ackToken } : undefined,
+		...extra,
+	};
 }
 
 export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
@@ -55,7 +66,15 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 		return {
 			name,
 			nodes: [
-				{ id: randomUUID(), name: TRIGGER, type: NODE_TYPES.arriveTrigger, typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters },
+				{
+					id: randomUUID(),
+					name: TRIGGER,
+					type: NODE_TYPES.arriveTrigger,
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: randomUUID(),
+					parameters,
+				},
 			],
 			connections: {},
 		};
@@ -83,13 +102,20 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 		declareTests() {
 			beforeAll(async () => {
-				local = await publish(n8n(), workflow('ARRIVE local', { additionalAddresses: '127.0.0.1, ::1' }), 'arrive');
+				local = await publish(
+					n8n(),
+					workflow('ARRIVE local', { additionalAddresses: '127.0.0.1, ::1' }),
+					'arrive',
+				);
 				arriveOnly = await publish(n8n(), workflow('ARRIVE only', {}), 'arrive');
 			}, 60_000);
 
 			test('the documented sample → 200 accepted, one execution with one trip item', async () => {
 				const { answer, before } = await send(local, sample());
-				expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: { status: 'accepted', items: 1 } });
+				expect({ status: answer.status, body: answer.body }).toEqual({
+					status: 200,
+					body: { status: 'accepted', items: 1 },
+				});
 				const items = await expectOneRun(local, before);
 				expect(items).toEqual([
 					expect.objectContaining({
@@ -119,17 +145,16 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				const before = await executionIds(n8n(), local.workflow.id);
 				const answers = [];
 				for (const body of script) answers.push(await n8n().post(local.url, body));
-				expect(answers.map((answer) => (isAcceptedAnswer(answer) ? 'accepted' : answer.body?.reason))).toEqual([
-					'no-change',
-					'accepted',
-					'no-change',
-					'no-change',
-					'accepted',
-					'no-change',
-				]);
-				const started = await newExecutions(n8n(), local.workflow.id, before, 2, { settleMs: 1000 });
+				expect(
+					answers.map((answer) => (isAcceptedAnswer(answer) ? 'accepted' : answer.body?.reason)),
+				).toEqual(['no-change', 'accepted', 'no-change', 'no-change', 'accepted', 'no-change']);
+				const started = await newExecutions(n8n(), local.workflow.id, before, 2, {
+					settleMs: 1000,
+				});
 				const items = started.flatMap((execution) => nodeOutputItems(execution, TRIGGER));
-				expect(items.map((item) => [item.status, item.previousStatus, item.ackToken]).sort()).toEqual([
+				expect(
+					items.map((item) => [item.status, item.previousStatus, item.ackToken]).sort(),
+				).toEqual([
 					['approaching', 'in-transit', 'ack-1'],
 					['arrived', 'approaching', 'ack-2'],
 				]);
@@ -147,7 +172,10 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 			test('estimates: [] → 200 ignored (no-trips), no execution', async () => {
 				const { answer, before } = await send(local, call([]));
-				expect({ status: answer.status, reason: answer.body?.reason }).toEqual({ status: 200, reason: 'no-trips' });
+				expect({ status: answer.status, reason: answer.body?.reason }).toEqual({
+					status: 200,
+					reason: 'no-trips',
+				});
 				await expectNothingStarted(local, before);
 			});
 
@@ -156,18 +184,26 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				delete body.data.estimates[0].site_csin;
 				const { answer, before } = await send(local, body);
 				expect(answer.status).toBe(400);
-				expect(answer.body).toMatchObject({ error: 'invalid body', field: 'data.estimates[0].site_csin' });
+				expect(answer.body).toMatchObject({
+					error: 'invalid body',
+					field: 'data.estimates[0].site_csin',
+				});
 				await expectNothingStarted(local, before);
 			});
 
 			test('a caller that is not ARRIVE → 403 naming 127.0.0.1, no hint, no execution', async () => {
 				const { answer, before } = await send(arriveOnly, sample());
-				expect({ status: answer.status, body: answer.body }).toEqual({ status: 403, body: { error: 'address not allowed', address: '127.0.0.1' } });
+				expect({ status: answer.status, body: answer.body }).toEqual({
+					status: 403,
+					body: { error: 'address not allowed', address: '127.0.0.1' },
+				});
 				await expectNothingStarted(arriveOnly, before);
 			});
 
 			test("a spoofed X-Forwarded-For with ARRIVE's address, n8n trusting no proxy → 403 with the N8N_PROXY_HOPS hint", async () => {
-				const { answer, before } = await send(arriveOnly, sample(), { 'X-Forwarded-For': ARRIVE_ADDRESS });
+				const { answer, before } = await send(arriveOnly, sample(), {
+					'X-Forwarded-For': ARRIVE_ADDRESS,
+				});
 				expect(answer.status).toBe(403);
 				expect(answer.body).toMatchObject({ error: 'address not allowed', address: '127.0.0.1' });
 				expect(answer.body.hint).toMatch(/N8N_PROXY_HOPS/);
@@ -176,7 +212,10 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 		},
 
 		async settleBeforeRestart() {
-			const { answer } = await send(local, call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 5 })]));
+			const { answer } = await send(
+				local,
+				call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 5 })]),
+			);
 			expect(answer.body).toMatchObject({ status: 'ignored', reason: 'no-change' });
 		},
 
@@ -186,21 +225,33 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			}, 60_000);
 
 			test('trip state survives the restart: the same arrival again → no-change, no execution', async () => {
-				const { answer, before } = await send(local, call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 0 })]));
+				const { answer, before } = await send(
+					local,
+					call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 0 })]),
+				);
 				expect(answer.body).toMatchObject({ status: 'ignored', reason: 'no-change' });
 				await expectNothingStarted(local, before);
 			});
 
 			test("N8N_PROXY_HOPS=1: forwarded from ARRIVE's address → accepted, one execution", async () => {
 				const body = call([trip(`trip-${randomUUID()}`, 'approaching', 'ack-p')]);
-				const { answer, before } = await send(arriveOnly, body, { 'X-Forwarded-For': ARRIVE_ADDRESS });
+				const { answer, before } = await send(arriveOnly, body, {
+					'X-Forwarded-For': ARRIVE_ADDRESS,
+				});
 				expect(isAcceptedAnswer(answer)).toBe(true);
-				expect(await expectOneRun(arriveOnly, before)).toEqual([expect.objectContaining({ status: 'approaching', ackToken: 'ack-p' })]);
+				expect(await expectOneRun(arriveOnly, before)).toEqual([
+					expect.objectContaining({ status: 'approaching', ackToken: 'ack-p' }),
+				]);
 			});
 
 			test('N8N_PROXY_HOPS=1: forwarded from another address → 403 naming it, no execution', async () => {
-				const { answer, before } = await send(arriveOnly, sample(), { 'X-Forwarded-For': OTHER_ADDRESS });
-				expect({ status: answer.status, body: answer.body }).toEqual({ status: 403, body: { error: 'address not allowed', address: OTHER_ADDRESS } });
+				const { answer, before } = await send(arriveOnly, sample(), {
+					'X-Forwarded-For': OTHER_ADDRESS,
+				});
+				expect({ status: answer.status, body: answer.body }).toEqual({
+					status: 403,
+					body: { error: 'address not allowed', address: OTHER_ADDRESS },
+				});
 				await expectNothingStarted(arriveOnly, before);
 			});
 		},

@@ -55,7 +55,11 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 	/** Events the main workflow accepted before the restart, redelivered after it. */
 	const acceptedBeforeRestart: CaptainBody[] = [];
 
-	function workflow(name: string, parameters: Record<string, unknown>, credential?: { id: string; name: string }): WorkflowInput {
+	function workflow(
+		name: string,
+		parameters: Record<string, unknown>,
+		credential?: { id: string; name: string },
+	): WorkflowInput {
 		return {
 			name,
 			nodes: [
@@ -86,10 +90,17 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 	}
 
 	/** POSTs and expects exactly one new execution whose trigger output is this one event. */
-	async function expectOneExecution(published: Published, body: CaptainBody, headers: Record<string, string>) {
+	async function expectOneExecution(
+		published: Published,
+		body: CaptainBody,
+		headers: Record<string, string>,
+	) {
 		const before = await executionIds(n8n(), published.workflow.id);
 		const answer = await n8n().post(published.url, body, headers);
-		expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({ status: 200, accepted: true });
+		expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({
+			status: 200,
+			accepted: true,
+		});
 		const started = await newExecutions(n8n(), published.workflow.id, before, 1);
 		expect(started).toHaveLength(1);
 		expect(started[0].status).toBe('success');
@@ -110,27 +121,44 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 		declareTests() {
 			beforeAll(async () => {
-				const credential = await n8n().createCredential('Captain.AI e2e', 'captainAiWebhookApi', { authToken });
+				const credential = await n8n().createCredential('Captain.AI e2e', 'captainAiWebhookApi', {
+					authToken,
+				});
 				const ref = { id: credential.id, name: credential.name };
 				main = await publish(n8n(), workflow('Captain main', {}, ref), 'events');
-				itemStatus = await publish(n8n(), workflow('Captain item status', { receives: 'itemStatus' }, ref), 'item-status');
+				itemStatus = await publish(
+					n8n(),
+					workflow('Captain item status', { receives: 'itemStatus' }, ref),
+					'item-status',
+				);
 				filtered = await publish(
 					n8n(),
-					workflow('Captain filtered', { events: ['order_assigned'], environment: 'nonProduction' }, ref),
+					workflow(
+						'Captain filtered',
+						{ events: ['order_assigned'], environment: 'nonProduction' },
+						ref,
+					),
 					'events',
 				);
 				allowlisted = await publish(
 					n8n(),
-					workflow('Captain allowlist', { options: { allowedAddresses: `${ALLOWED_ADDRESS}, 2001:db8::/32` } }, ref),
+					workflow(
+						'Captain allowlist',
+						{ options: { allowedAddresses: `${ALLOWED_ADDRESS}, 2001:db8::/32` } },
+						ref,
+					),
 					'events',
 				);
 			}, 60_000);
 
-			test.each(fixtureNames('captain'))('fixture %s → 200 and exactly one execution carrying the event', async (fixture) => {
-				const body = loadFixture<CaptainBody>('captain', fixture);
-				await expectOneExecution(isItemStatus(fixture) ? itemStatus : main, body, auth);
-				if (!isItemStatus(fixture)) acceptedBeforeRestart.push(body);
-			});
+			test.each(fixtureNames('captain'))(
+				'fixture %s → 200 and exactly one execution carrying the event',
+				async (fixture) => {
+					const body = loadFixture<CaptainBody>('captain', fixture);
+					await expectOneExecution(isItemStatus(fixture) ? itemStatus : main, body, auth);
+					if (!isItemStatus(fixture)) acceptedBeforeRestart.push(body);
+				},
+			);
 
 			test('all fixtures together: one execution per event_uuid, nothing else', async () => {
 				const fixtures = fixtureNames('captain');
@@ -138,17 +166,29 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 					...(await n8n().listExecutions(main.workflow.id)),
 					...(await n8n().listExecutions(itemStatus.workflow.id)),
 				];
-				const eventIds = executions.flatMap((execution) => nodeOutputItems(execution, TRIGGER).map((item) => item.eventId));
-				const expected = fixtures.map((fixture) => loadFixture<CaptainBody>('captain', fixture).event_uuid);
+				const eventIds = executions.flatMap((execution) =>
+					nodeOutputItems(execution, TRIGGER).map((item) => item.eventId),
+				);
+				const expected = fixtures.map(
+					(fixture) => loadFixture<CaptainBody>('captain', fixture).event_uuid,
+				);
 				expect(eventIds.sort()).toEqual(expected.sort());
 			});
 
 			test('an Allowed Addresses entry that is no address stops activation (1.x names the entry, 2.41 serves no URL)', async () => {
 				const created = await n8n().createWorkflow(
-					workflow('Captain bad allowlist', { authentication: 'none', options: { allowedAddresses: '203.0.113.7, office-router' } }),
+					workflow('Captain bad allowlist', {
+						authentication: 'none',
+						options: { allowedAddresses: '203.0.113.7, office-router' },
+					}),
 				);
 				const expected = /office-router.*is not an IP address or CIDR range/;
-				const refusal = await n8n().activateWorkflow(created.id).then(() => undefined, (error: Error) => error.message);
+				const refusal = await n8n()
+					.activateWorkflow(created.id)
+					.then(
+						() => undefined,
+						(error: Error) => error.message,
+					);
 				if (refusal !== undefined) {
 					expect(refusal).toMatch(expected); // n8n 1.x: activation refused at once
 					return;
@@ -164,31 +204,56 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			test('a JSON body sent as text/plain (Captain documents no content type) → accepted, one execution', async () => {
 				const body = freshEvent('order_assigned');
 				const before = await executionIds(n8n(), main.workflow.id);
-				const answer = await n8n().post(main.url, JSON.stringify(body), { ...auth, 'Content-Type': 'text/plain' });
-				expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({ status: 200, accepted: true });
+				const answer = await n8n().post(main.url, JSON.stringify(body), {
+					...auth,
+					'Content-Type': 'text/plain',
+				});
+				expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({
+					status: 200,
+					accepted: true,
+				});
 				const started = await newExecutions(n8n(), main.workflow.id, before, 1);
-				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([expect.objectContaining({ eventId: body.event_uuid })]);
+				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([
+					expect.objectContaining({ eventId: body.event_uuid }),
+				]);
 			});
 
 			test('the Test URL while the editor listens ("Execute step") → 200 accepted from a manual run', async () => {
 				// What the editor does: run the workflow from the trigger, which then waits for one call
 				// to its Test URL (/webhook-test/…); the answer also comes from the run (responseNode).
 				const full = await n8n().rest('GET', `/workflows/${main.workflow.id}`);
-				const listening = await n8n().rest('POST', `/workflows/${main.workflow.id}/run`, { workflowData: full, triggerToStartFrom: { name: TRIGGER } });
+				const listening = await n8n().rest('POST', `/workflows/${main.workflow.id}/run`, {
+					workflowData: full,
+					triggerToStartFrom: { name: TRIGGER },
+				});
 				expect(listening).toMatchObject({ waitingForWebhook: true });
 				const webhookId = main.workflow.nodes.find((node) => node.name === TRIGGER)?.webhookId;
 				const body = freshEvent();
 				const before = await executionIds(n8n(), main.workflow.id);
-				const answer = await n8n().post(`${n8n().baseUrl}/webhook-test/${webhookId}/events`, body, auth);
-				expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: { status: 'accepted', items: 1 } });
+				const answer = await n8n().post(
+					`${n8n().baseUrl}/webhook-test/${webhookId}/events`,
+					body,
+					auth,
+				);
+				expect({ status: answer.status, body: answer.body }).toEqual({
+					status: 200,
+					body: { status: 'accepted', items: 1 },
+				});
 				const started = await newExecutions(n8n(), main.workflow.id, before, 1);
-				expect(started.map((execution) => [execution.mode, execution.status])).toEqual([['manual', 'success']]);
-				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([expect.objectContaining({ eventId: body.event_uuid })]);
+				expect(started.map((execution) => [execution.mode, execution.status])).toEqual([
+					['manual', 'success'],
+				]);
+				expect(nodeOutputItems(started[0], TRIGGER)).toEqual([
+					expect.objectContaining({ eventId: body.event_uuid }),
+				]);
 			});
 
 			test('a body that is not JSON → 400, no execution', async () => {
 				await expectNoExecution(main, async () => {
-					const answer = await n8n().post(main.url, 'event_name=order_assigned', { ...auth, 'Content-Type': 'text/plain' });
+					const answer = await n8n().post(main.url, 'event_name=order_assigned', {
+						...auth,
+						'Content-Type': 'text/plain',
+					});
 					expect(answer.status).toBe(400);
 					expect(answer.body).toMatchObject({ error: 'invalid body' });
 				});
@@ -206,8 +271,13 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 			test('wrong Auth-Token → 401, no execution', async () => {
 				await expectNoExecution(main, async () => {
-					const answer = await n8n().post(main.url, freshEvent(), { 'Auth-Token': `${authToken}-wrong` });
-					expect({ status: answer.status, body: answer.body }).toEqual({ status: 401, body: { error: 'invalid Auth-Token' } });
+					const answer = await n8n().post(main.url, freshEvent(), {
+						'Auth-Token': `${authToken}-wrong`,
+					});
+					expect({ status: answer.status, body: answer.body }).toEqual({
+						status: 401,
+						body: { error: 'invalid Auth-Token' },
+					});
 				});
 			});
 
@@ -233,7 +303,10 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 			test('X-Forwarded-For naming an allowed address, n8n not trusting proxies → 403 with a hint, no execution', async () => {
 				await expectNoExecution(allowlisted, async () => {
-					const answer = await n8n().post(allowlisted.url, freshEvent(), { ...auth, 'X-Forwarded-For': ALLOWED_ADDRESS });
+					const answer = await n8n().post(allowlisted.url, freshEvent(), {
+						...auth,
+						'X-Forwarded-For': ALLOWED_ADDRESS,
+					});
 					expect(answer.status).toBe(403);
 					expect(answer.body).toMatchObject({ error: 'address not allowed', address: '127.0.0.1' });
 					expect(answer.body.hint).toMatch(/N8N_PROXY_HOPS/);
@@ -269,14 +342,25 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			test('burst of 10 concurrent identical deliveries → exactly one execution', async () => {
 				const body = freshEvent('job_delivery_status_updated');
 				const before = await executionIds(n8n(), main.workflow.id);
-				const answers = await Promise.all(Array.from({ length: 10 }, () => n8n().post(main.url, body, auth)));
+				const answers = await Promise.all(
+					Array.from({ length: 10 }, () => n8n().post(main.url, body, auth)),
+				);
 				expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
 				const accepted = answers.filter(isAcceptedAnswer);
 				const duplicates = answers.filter((answer) => answer.body?.reason === 'duplicate');
-				expect({ accepted: accepted.length, duplicates: duplicates.length }).toEqual({ accepted: 1, duplicates: 9 });
-				const started = await newExecutions(n8n(), main.workflow.id, before, 1, { settleMs: SETTLE_MS });
+				expect({ accepted: accepted.length, duplicates: duplicates.length }).toEqual({
+					accepted: 1,
+					duplicates: 9,
+				});
+				const started = await newExecutions(n8n(), main.workflow.id, before, 1, {
+					settleMs: SETTLE_MS,
+				});
 				expect(describeExecutions(started, TRIGGER)).toEqual([
-					{ id: started[0]?.id, status: 'success', items: [expect.objectContaining({ eventId: body.event_uuid })] },
+					{
+						id: started[0]?.id,
+						status: 'success',
+						items: [expect.objectContaining({ eventId: body.event_uuid })],
+					},
 				]);
 				acceptedBeforeRestart.push(body);
 			});
@@ -284,32 +368,53 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 		async settleBeforeRestart() {
 			const [first] = acceptedBeforeRestart;
-			const answer = await n8n().post(main.url, { ...first, metadata: { ...first.metadata, delivery_attempt: 9 } }, auth);
-			expect({ status: answer.status, reason: answer.body?.reason }).toEqual({ status: 200, reason: 'duplicate' });
+			const answer = await n8n().post(
+				main.url,
+				{ ...first, metadata: { ...first.metadata, delivery_attempt: 9 } },
+				auth,
+			);
+			expect({ status: answer.status, reason: answer.body?.reason }).toEqual({
+				status: 200,
+				reason: 'duplicate',
+			});
 		},
 
 		declareTestsAfterRestart() {
 			beforeAll(async () => {
 				// n8n re-registers published workflows at start-up.
-				for (const published of [main, itemStatus, filtered, allowlisted]) await n8n().waitForWebhook(published.url);
+				for (const published of [main, itemStatus, filtered, allowlisted])
+					await n8n().waitForWebhook(published.url);
 			}, 60_000);
 
 			test('redeliveries of events accepted before the restart → 200 ignored (duplicate), no execution', async () => {
 				// Captain's retries: same event_uuid, a later attempt.
 				const redeliveries = acceptedBeforeRestart.map((body) => ({
 					...body,
-					metadata: { ...body.metadata, delivery_attempt: Number(body.metadata.delivery_attempt) + 1 },
+					metadata: {
+						...body.metadata,
+						delivery_attempt: Number(body.metadata.delivery_attempt) + 1,
+					},
 				}));
 				expect(redeliveries.length).toBeGreaterThan(1);
 				await expectNoExecution(main, async () => {
 					const outcomes: Array<{ event: string; status: number; reason: unknown }> = [];
 					for (const body of redeliveries) {
 						const answer = await n8n().post(main.url, body, auth);
-						const reason = isAcceptedAnswer(answer) ? 'accepted again' : (answer.body?.reason ?? answer.text);
-						outcomes.push({ event: `${body.event_name} ${body.event_uuid}`, status: answer.status, reason });
+						const reason = isAcceptedAnswer(answer)
+							? 'accepted again'
+							: (answer.body?.reason ?? answer.text);
+						outcomes.push({
+							event: `${body.event_name} ${body.event_uuid}`,
+							status: answer.status,
+							reason,
+						});
 					}
 					expect(outcomes).toEqual(
-						redeliveries.map((body) => ({ event: `${body.event_name} ${body.event_uuid}`, status: 200, reason: 'duplicate' })),
+						redeliveries.map((body) => ({
+							event: `${body.event_name} ${body.event_uuid}`,
+							status: 200,
+							reason: 'duplicate',
+						})),
 					);
 				});
 			});
@@ -319,12 +424,18 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			});
 
 			test('N8N_PROXY_HOPS=1: X-Forwarded-For naming the allowed address → accepted, one execution', async () => {
-				await expectOneExecution(allowlisted, freshEvent(), { ...auth, 'X-Forwarded-For': ALLOWED_ADDRESS });
+				await expectOneExecution(allowlisted, freshEvent(), {
+					...auth,
+					'X-Forwarded-For': ALLOWED_ADDRESS,
+				});
 			});
 
 			test('N8N_PROXY_HOPS=1: X-Forwarded-For naming another address → 403 naming that address, no hint', async () => {
 				await expectNoExecution(allowlisted, async () => {
-					const answer = await n8n().post(allowlisted.url, freshEvent(), { ...auth, 'X-Forwarded-For': OTHER_ADDRESS });
+					const answer = await n8n().post(allowlisted.url, freshEvent(), {
+						...auth,
+						'X-Forwarded-For': OTHER_ADDRESS,
+					});
 					expect({ status: answer.status, body: answer.body }).toEqual({
 						status: 403,
 						body: { error: 'address not allowed', address: OTHER_ADDRESS },

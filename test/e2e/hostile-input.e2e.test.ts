@@ -9,15 +9,36 @@
  */
 import { randomUUID } from 'crypto';
 
-import { type Published, N8N_RESTART_TIMEOUT_MS, NODE_TYPES, type WorkflowInput, e2eVersions, publish, useRealN8n } from './support/real-n8n';
+import {
+	type Published,
+	N8N_RESTART_TIMEOUT_MS,
+	NODE_TYPES,
+	type WorkflowInput,
+	e2eVersions,
+	publish,
+	useRealN8n,
+} from './support/real-n8n';
 import { ARRIVE_ADDRESS, SMALL_TRIP_MEMORY, arriveCorpus } from './hostile/arrive-cases';
 import { CAPTAIN_ALLOWED_ADDRESS, captainCorpus } from './hostile/captain-cases';
-import { type CaseResult, type CorpusCase, type CorpusTargets, IdBook, report, runCorpus } from './hostile/corpus';
+import {
+	type CaseResult,
+	type CorpusCase,
+	type CorpusTargets,
+	IdBook,
+	report,
+	runCorpus,
+} from './hostile/corpus';
 
 const CAPTAIN = 'Captain.AI Trigger';
 const ARRIVE = 'ARRIVE Trigger';
 
-function workflow(name: string, type: string, triggerName: string, parameters: Record<string, unknown>, credential?: { id: string; name: string }): WorkflowInput {
+function workflow(
+	name: string,
+	type: string,
+	triggerName: string,
+	parameters: Record<string, unknown>,
+	credential?: { id: string; name: string },
+): WorkflowInput {
 	return {
 		name,
 		nodes: [
@@ -36,7 +57,12 @@ function workflow(name: string, type: string, triggerName: string, parameters: R
 	};
 }
 
-function targetsOf(published: Record<string, Published>, triggerName: string, idOf: CorpusTargets['idOf'], valid: CorpusTargets['valid']): CorpusTargets {
+function targetsOf(
+	published: Record<string, Published>,
+	triggerName: string,
+	idOf: CorpusTargets['idOf'],
+	valid: CorpusTargets['valid'],
+): CorpusTargets {
 	const entries = Object.entries(published);
 	return {
 		urls: Object.fromEntries(entries.map(([key, value]) => [key, value.url])),
@@ -58,7 +84,8 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 	let captainTargets: CorpusTargets;
 	let arriveTargets: CorpusTargets;
 
-	const chosen = (cases: CorpusCase[]) => (full ? cases : cases.filter((corpusCase) => corpusCase.subset));
+	const chosen = (cases: CorpusCase[]) =>
+		full ? cases : cases.filter((corpusCase) => corpusCase.subset);
 	const print = (text: string) => process.stdout.write(`${text}\n`);
 
 	async function run(title: string, cases: CorpusCase[], targets: CorpusTargets) {
@@ -70,29 +97,69 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 	}
 
 	beforeAll(async () => {
-		const credential = await n8n().createCredential('Captain.AI corpus', 'captainAiWebhookApi', { authToken: token });
+		const credential = await n8n().createCredential('Captain.AI corpus', 'captainAiWebhookApi', {
+			authToken: token,
+		});
 		const ref = { id: credential.id, name: credential.name };
 		const captainWorkflows = {
-			main: await publish(n8n(), workflow('Corpus Captain', NODE_TYPES.captainAiTrigger, CAPTAIN, {}, ref), 'events'),
+			main: await publish(
+				n8n(),
+				workflow('Corpus Captain', NODE_TYPES.captainAiTrigger, CAPTAIN, {}, ref),
+				'events',
+			),
 			allowlisted: await publish(
 				n8n(),
-				workflow('Corpus Captain allowlist', NODE_TYPES.captainAiTrigger, CAPTAIN, { options: { allowedAddresses: CAPTAIN_ALLOWED_ADDRESS } }, ref),
+				workflow(
+					'Corpus Captain allowlist',
+					NODE_TYPES.captainAiTrigger,
+					CAPTAIN,
+					{ options: { allowedAddresses: CAPTAIN_ALLOWED_ADDRESS } },
+					ref,
+				),
 				'events',
 			),
 		};
 		const local = { additionalAddresses: '127.0.0.1, ::1' };
 		const arriveWorkflows = {
-			local: await publish(n8n(), workflow('Corpus ARRIVE', NODE_TYPES.arriveTrigger, ARRIVE, local), 'arrive'),
-			small: await publish(
+			local: await publish(
 				n8n(),
-				workflow('Corpus ARRIVE small', NODE_TYPES.arriveTrigger, ARRIVE, { ...local, options: { rememberMaxTrips: SMALL_TRIP_MEMORY } }),
+				workflow('Corpus ARRIVE', NODE_TYPES.arriveTrigger, ARRIVE, local),
 				'arrive',
 			),
-			every: await publish(n8n(), workflow('Corpus ARRIVE every', NODE_TYPES.arriveTrigger, ARRIVE, { ...local, emit: 'everyUpdate' }), 'arrive'),
-			arriveOnly: await publish(n8n(), workflow('Corpus ARRIVE only', NODE_TYPES.arriveTrigger, ARRIVE, {}), 'arrive'),
+			small: await publish(
+				n8n(),
+				workflow('Corpus ARRIVE small', NODE_TYPES.arriveTrigger, ARRIVE, {
+					...local,
+					options: { rememberMaxTrips: SMALL_TRIP_MEMORY },
+				}),
+				'arrive',
+			),
+			every: await publish(
+				n8n(),
+				workflow('Corpus ARRIVE every', NODE_TYPES.arriveTrigger, ARRIVE, {
+					...local,
+					emit: 'everyUpdate',
+				}),
+				'arrive',
+			),
+			arriveOnly: await publish(
+				n8n(),
+				workflow('Corpus ARRIVE only', NODE_TYPES.arriveTrigger, ARRIVE, {}),
+				'arrive',
+			),
 		};
-		captainTargets = targetsOf(captainWorkflows, CAPTAIN, (item) => String(item.eventId), captain.valid);
-		arriveTargets = targetsOf(arriveWorkflows, ARRIVE, (item) => String(item.tripId ?? item.tid), arrive.valid);
+		captainTargets = targetsOf(
+			captainWorkflows,
+			CAPTAIN,
+			(item) => String(item.eventId),
+			captain.valid,
+		);
+		arriveTargets = targetsOf(
+			arriveWorkflows,
+			ARRIVE,
+			(item) => String(item.tripId ?? item.tid),
+			arrive.valid,
+		);
 	}, 120_000);
 
 	afterAll(() => {
@@ -110,18 +177,23 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 	}, 600_000);
 
 	// On 2.x only: the main suite (triggers.e2e.test.ts) already checks N8N_PROXY_HOPS=1 on both.
-	if (full) describe('n8n restarted with N8N_PROXY_HOPS=1 (n8n then believes the last X-Forwarded-For hop)', () => {
-		beforeAll(async () => {
-			await n8n().restart({ N8N_PROXY_HOPS: '1' });
-			for (const url of [...Object.values(captainTargets.urls), ...Object.values(arriveTargets.urls)]) await n8n().waitForWebhook(url);
-		}, N8N_RESTART_TIMEOUT_MS);
+	if (full)
+		describe('n8n restarted with N8N_PROXY_HOPS=1 (n8n then believes the last X-Forwarded-For hop)', () => {
+			beforeAll(async () => {
+				await n8n().restart({ N8N_PROXY_HOPS: '1' });
+				for (const url of [
+					...Object.values(captainTargets.urls),
+					...Object.values(arriveTargets.urls),
+				])
+					await n8n().waitForWebhook(url);
+			}, N8N_RESTART_TIMEOUT_MS);
 
-		test('Captain.AI Trigger behind a trusted proxy', async () => {
-			await run('Captain.AI proxy corpus', captain.proxyCases, captainTargets);
-		}, 300_000);
+			test('Captain.AI Trigger behind a trusted proxy', async () => {
+				await run('Captain.AI proxy corpus', captain.proxyCases, captainTargets);
+			}, 300_000);
 
-		test(`ARRIVE Trigger behind a trusted proxy (${ARRIVE_ADDRESS})`, async () => {
-			await run('ARRIVE proxy corpus', arrive.proxyCases, arriveTargets);
-		}, 300_000);
-	});
+			test(`ARRIVE Trigger behind a trusted proxy (${ARRIVE_ADDRESS})`, async () => {
+				await run('ARRIVE proxy corpus', arrive.proxyCases, arriveTargets);
+			}, 300_000);
+		});
 });

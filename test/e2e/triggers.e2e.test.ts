@@ -22,7 +22,11 @@ import {
 	useRealN8n,
 } from './support/real-n8n';
 
-const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [captainAiTriggerSuite, arriveTriggerSuite, versionTwoSuite];
+const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
+	captainAiTriggerSuite,
+	arriveTriggerSuite,
+	versionTwoSuite,
+];
 
 describe.each(e2eVersions())('n8n %s', (version) => {
 	const n8n = useRealN8n(version);

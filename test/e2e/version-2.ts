@@ -20,7 +20,12 @@ import {
 	publish,
 } from './support/real-n8n';
 
-const node = (name: string, type: string, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const node = (
+	name: string,
+	type: string,
+	parameters: Record<string, unknown>,
+	extra: Record<string, unknown> = {},
+) => ({
 	id: randomUUID(),
 	name,
 	type,
@@ -37,10 +42,18 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 	let captainItemStatus: Published;
 	let arrive: Published;
 
-	async function expectOneRun(published: Published, trigger: string, body: unknown, headers: Record<string, string>) {
+	async function expectOneRun(
+		published: Published,
+		trigger: string,
+		body: unknown,
+		headers: Record<string, string>,
+	) {
 		const before = await executionIds(n8n(), published.workflow.id);
 		const answer = await n8n().post(published.url, JSON.stringify(body), headers);
-		expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({ status: 200, accepted: true });
+		expect({ status: answer.status, accepted: isAcceptedAnswer(answer) }).toEqual({
+			status: 200,
+			accepted: true,
+		});
 		const started = await newExecutions(n8n(), published.workflow.id, before, 1);
 		expect(started).toHaveLength(1);
 		return nodeOutputItems(started[0], trigger);
@@ -51,42 +64,94 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 
 		declareTests() {
 			beforeAll(async () => {
-				const credential = await n8n().createCredential('Captain.AI e2e v2', 'captainAiWebhookApi', { authToken });
+				const credential = await n8n().createCredential(
+					'Captain.AI e2e v2',
+					'captainAiWebhookApi',
+					{ authToken },
+				);
 				const credentials = { captainAiWebhookApi: { id: credential.id, name: credential.name } };
-				const workflow = (name: string, trigger: ReturnType<typeof node>) => ({ name, nodes: [trigger], connections: {} });
-				captainMain = await publish(n8n(), workflow('Captain v2 main', node('Captain.AI Trigger', NODE_TYPES.captainAiTrigger, {}, { credentials })), 'events');
+				const workflow = (name: string, trigger: ReturnType<typeof node>) => ({
+					name,
+					nodes: [trigger],
+					connections: {},
+				});
+				captainMain = await publish(
+					n8n(),
+					workflow(
+						'Captain v2 main',
+						node('Captain.AI Trigger', NODE_TYPES.captainAiTrigger, {}, { credentials }),
+					),
+					'events',
+				);
 				captainItemStatus = await publish(
 					n8n(),
-					workflow('Captain v2 item status', node('Captain.AI Trigger', NODE_TYPES.captainAiTrigger, { receives: 'itemStatus' }, { credentials })),
+					workflow(
+						'Captain v2 item status',
+						node(
+							'Captain.AI Trigger',
+							NODE_TYPES.captainAiTrigger,
+							{ receives: 'itemStatus' },
+							{ credentials },
+						),
+					),
 					'item-status',
 				);
-				arrive = await publish(n8n(), workflow('ARRIVE v2', node('ARRIVE Trigger', NODE_TYPES.arriveTrigger, { additionalAddresses: '127.0.0.1' })), 'arrive');
+				arrive = await publish(
+					n8n(),
+					workflow(
+						'ARRIVE v2',
+						node('ARRIVE Trigger', NODE_TYPES.arriveTrigger, { additionalAddresses: '127.0.0.1' }),
+					),
+					'arrive',
+				);
 			}, 60_000);
 
 			test('Captain.AI: the main and item-status paths are served, each accepting its event', async () => {
-				const order = { ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), event_uuid: randomUUID() };
-				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, { 'Auth-Token': authToken, 'Content-Type': 'application/json' });
+				const order = {
+					...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
+					event_uuid: randomUUID(),
+				};
+				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, {
+					'Auth-Token': authToken,
+					'Content-Type': 'application/json',
+				});
 				expect(items).toEqual([expect.objectContaining({ eventId: order.event_uuid })]);
-				const item = { ...loadFixture<Record<string, unknown>>('captain', 'item_status_updated'), event_uuid: randomUUID() };
-				await expectOneRun(captainItemStatus, 'Captain.AI Trigger', item, { 'Auth-Token': authToken, 'Content-Type': 'application/json' });
+				const item = {
+					...loadFixture<Record<string, unknown>>('captain', 'item_status_updated'),
+					event_uuid: randomUUID(),
+				};
+				await expectOneRun(captainItemStatus, 'Captain.AI Trigger', item, {
+					'Auth-Token': authToken,
+					'Content-Type': 'application/json',
+				});
 			});
 
 			test('Captain.AI: a JSON body sent as application/octet-stream (n8n leaves it unread) → accepted', async () => {
-				const order = { ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), event_uuid: randomUUID() };
-				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, { 'Auth-Token': authToken, 'Content-Type': 'application/octet-stream' });
+				const order = {
+					...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
+					event_uuid: randomUUID(),
+				};
+				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, {
+					'Auth-Token': authToken,
+					'Content-Type': 'application/octet-stream',
+				});
 				expect(items).toEqual([expect.objectContaining({ eventId: order.event_uuid })]);
 			});
 
 			test('Captain.AI: missing and wrong Auth-Token → 401', async () => {
 				const order = loadFixture<Record<string, unknown>>('captain', 'order_assigned');
 				expect((await n8n().post(captainMain.url, order)).status).toBe(401);
-				expect((await n8n().post(captainMain.url, order, { 'Auth-Token': `${authToken}-wrong` })).status).toBe(401);
+				expect(
+					(await n8n().post(captainMain.url, order, { 'Auth-Token': `${authToken}-wrong` })).status,
+				).toBe(401);
 			});
 
 			test('ARRIVE: a call sent as application/octet-stream → accepted, one trip item', async () => {
 				const call = loadFixture<Record<string, any>>('arrive', 'ad-estimates');
 				call.data.estimates[0].ack = { token: randomUUID() };
-				const items = await expectOneRun(arrive, 'ARRIVE Trigger', call, { 'Content-Type': 'application/octet-stream' });
+				const items = await expectOneRun(arrive, 'ARRIVE Trigger', call, {
+					'Content-Type': 'application/octet-stream',
+				});
 				expect(items).toHaveLength(1);
 			});
 		},

@@ -3,7 +3,10 @@ import { join } from 'path';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 
-export function loadFixture<T = Record<string, any>>(provider: 'captain' | 'arrive', name: string): T {
+export function loadFixture<T = Record<string, any>>(
+	provider: 'captain' | 'arrive',
+	name: string,
+): T {
 	return JSON.parse(readFileSync(join(FIXTURES, provider, `${name}.json`), 'utf8')) as T;
 }
 

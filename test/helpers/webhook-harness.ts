@@ -107,12 +107,18 @@ export class SavedWorkflow {
 			position: [0, 0],
 			webhookId: '00000000-0000-4000-8000-00000000beef',
 			parameters: this.parameters as INode['parameters'],
-			credentials: Object.fromEntries(Object.keys(this.credentials).map((type) => [type, { id: `cred-${type}`, name: type }])),
+			credentials: Object.fromEntries(
+				Object.keys(this.credentials).map((type) => [type, { id: `cred-${type}`, name: type }]),
+			),
 		};
 	}
 
 	/** One HTTP request, as n8n handles it, with the run (if any) going as `outcome` says. */
-	async call(request: FakeRequest, mode: WorkflowExecuteMode = 'webhook', outcome: RunOutcome = 'runs'): Promise<WebhookAnswer> {
+	async call(
+		request: FakeRequest,
+		mode: WorkflowExecuteMode = 'webhook',
+		outcome: RunOutcome = 'runs',
+	): Promise<WebhookAnswer> {
 		return await (await this.start(request, mode)).finish(outcome);
 	}
 
@@ -141,7 +147,9 @@ export class SavedWorkflow {
 		const saveIfChanged = () => {
 			if (mode === 'manual' || (workflow.staticData as IDataObject).__dataChanged !== true) return;
 			// The database keeps JSON, so a JSON round trip is what the next request sees.
-			const { __dataChanged: _changed, ...rest } = JSON.parse(JSON.stringify(workflow.staticData)) as IDataObject;
+			const { __dataChanged: _changed, ...rest } = JSON.parse(
+				JSON.stringify(workflow.staticData),
+			) as IDataObject;
 			this.staticData = rest;
 			this.saves++;
 		};
@@ -177,7 +185,8 @@ export class SavedWorkflow {
 				if (!sent) throw new Error('the run ended without answering the request');
 				// setupResponseNodePromise, Buffer body: status, headers, end, then save.
 				if (sent.statusCode) response.status(sent.statusCode as number);
-				for (const [name, value] of Object.entries(sent.headers ?? {})) response.setHeader(name, String(value));
+				for (const [name, value] of Object.entries(sent.headers ?? {}))
+					response.setHeader(name, String(value));
 				response.end(sent.body as Buffer);
 				saveIfChanged();
 				return answer();
@@ -204,7 +213,18 @@ export class SavedWorkflow {
 		const node = workflow.getNode('Trigger') as INode;
 		const inputData = { main: [items] };
 		const executeData = { node, data: inputData, source: null };
-		const context = new ExecuteContext(workflow, node, additionalData, mode, createRunExecutionData(), 0, items, inputData, executeData, []);
+		const context = new ExecuteContext(
+			workflow,
+			node,
+			additionalData,
+			mode,
+			createRunExecutionData(),
+			0,
+			items,
+			inputData,
+			executeData,
+			[],
+		);
 		const output = (await this.nodeType.execute!.call(context)) as INodeExecutionData[][];
 		this.lastRunOutput = output[0].map((item) => item.json);
 		return sent;
@@ -214,16 +234,36 @@ export class SavedWorkflow {
 	async activate(): Promise<boolean> {
 		const workflow = this.workflow(structuredClone(this.staticData));
 		const node = workflow.getNode('Trigger') as INode;
-		const webhookData = { httpMethod: 'POST', node: node.name, path: 'test', webhookDescription: {}, workflowId: this.workflowId } as unknown as IWebhookData;
-		const context = new HookContext(workflow, node, this.additionalData({ body: {} }, new FakeResponse()), 'webhook', 'activate', webhookData);
+		const webhookData = {
+			httpMethod: 'POST',
+			node: node.name,
+			path: 'test',
+			webhookDescription: {},
+			workflowId: this.workflowId,
+		} as unknown as IWebhookData;
+		const context = new HookContext(
+			workflow,
+			node,
+			this.additionalData({ body: {} }, new FakeResponse()),
+			'webhook',
+			'activate',
+			webhookData,
+		);
 		return await this.nodeType.webhookMethods!.default!.checkExists!.call(context);
 	}
 
 	/** The credential's "Test" button: the node's credential test in n8n-core's CredentialTestContext. */
 	async testCredential(testName: string, data: ICredentialDataDecryptedObject) {
-		const context = new CredentialTestContext(this.additionalData({ body: {} }, new FakeResponse()));
+		const context = new CredentialTestContext(
+			this.additionalData({ body: {} }, new FakeResponse()),
+		);
 		const test = this.nodeType.methods!.credentialTest![testName];
-		return await test.call(context, { id: 'cred-1', name: 'test', type: Object.keys(this.credentials)[0] ?? 'unknown', data });
+		return await test.call(context, {
+			id: 'cred-1',
+			name: 'test',
+			type: Object.keys(this.credentials)[0] ?? 'unknown',
+			data,
+		});
 	}
 
 	/** What the node's execute() passed on in the last run. */
@@ -241,7 +281,10 @@ export class SavedWorkflow {
 		});
 	}
 
-	private additionalData(request: FakeRequest, response: FakeResponse): IWorkflowExecuteAdditionalData {
+	private additionalData(
+		request: FakeRequest,
+		response: FakeResponse,
+	): IWorkflowExecuteAdditionalData {
 		const credentials = this.credentials;
 		const countRead = () => this.credentialReads++;
 		return {
@@ -264,7 +307,8 @@ export class SavedWorkflow {
 			credentialsHelper: {
 				getDecrypted: async (_data: unknown, nodeCredentials: { name: string }, type: string) => {
 					countRead();
-					if (!credentials[type]) throw new Error(`no credentials of type ${type} (${nodeCredentials?.name})`);
+					if (!credentials[type])
+						throw new Error(`no credentials of type ${type} (${nodeCredentials?.name})`);
 					return credentials[type];
 				},
 				isCredentialUsableByNode: () => true,
@@ -317,11 +361,16 @@ class FakeResponse extends EventEmitter {
  */
 function nodeHeaders(headers: Record<string, string | string[]>) {
 	return Object.fromEntries(
-		Object.entries(headers).map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value.join(', ') : value]),
+		Object.entries(headers).map(([key, value]) => [
+			key.toLowerCase(),
+			Array.isArray(value) ? value.join(', ') : value,
+		]),
 	);
 }
 
 /** `req.rawHeaders`: one name/value pair per line sent, names as written. */
 function rawHeaderLines(headers: Record<string, string | string[]>) {
-	return Object.entries(headers).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).flatMap((line) => [key, line]));
+	return Object.entries(headers).flatMap(([key, value]) =>
+		(Array.isArray(value) ? value : [value]).flatMap((line) => [key, line]),
+	);
 }

@@ -22,7 +22,16 @@ import deliveries from '../real-n8n/deliveries.js';
 import harness from '../real-n8n/n8n.js';
 
 const { N8n } = harness;
-const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, seededRandom, parseArgs, checkList } = deliveries;
+const {
+	sendDeliveries,
+	settleExecutions,
+	recordedRuns,
+	tally,
+	formatAnswers,
+	seededRandom,
+	parseArgs,
+	checkList,
+} = deliveries;
 
 const args = parseArgs(process.argv.slice(2));
 const DELIVERIES = Number(args.deliveries ?? 2000);
@@ -32,14 +41,15 @@ const REDELIVERY_SHARE = 0.3;
 const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const TOKEN = `load-${randomUUID()}`;
 const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/captain/order_status_updated.json', import.meta.url), 'utf8'));
+const fixture = JSON.parse(
+	readFileSync(new URL('../fixtures/captain/order_status_updated.json', import.meta.url), 'utf8'),
+);
 
 const checks = checkList();
 const { check } = checks;
 
 // ------------------------------------------------------------------------------------------
 // The stream: a fixed sequence of deliveries, the same for every receiver.
-
 
 function eventBody(index, attempt) {
 	const createdAt = new Date(Date.UTC(2026, 10, 25, 8, 0, 0) + index * 1000).toISOString();
@@ -103,7 +113,9 @@ function logMatches(n8n, pattern) {
 // Workflows
 
 async function captainWorkflow(n8n, name) {
-	const credential = await n8n.createCredential(`${name} token`, 'captainAiWebhookApi', { authToken: TOKEN });
+	const credential = await n8n.createCredential(`${name} token`, 'captainAiWebhookApi', {
+		authToken: TOKEN,
+	});
 	const webhookId = randomUUID();
 	const created = await n8n.createWorkflow({
 		name,
@@ -124,7 +136,12 @@ async function captainWorkflow(n8n, name) {
 	await n8n.activateWorkflow(created.id);
 	const url = n8n.webhookUrl(webhookId, 'events');
 	await n8n.waitForWebhook(url);
-	return { id: created.id, url, headers: { 'Auth-Token': TOKEN }, keysOf: (item) => [eventIndexOf(item.eventId)] };
+	return {
+		id: created.id,
+		url,
+		headers: { 'Auth-Token': TOKEN },
+		keysOf: (item) => [eventIndexOf(item.eventId)],
+	};
 }
 
 async function plainWebhookWorkflow(n8n, name) {
@@ -148,7 +165,12 @@ async function plainWebhookWorkflow(n8n, name) {
 	await n8n.activateWorkflow(created.id);
 	const url = `${n8n.baseUrl}/webhook/${path}`;
 	await n8n.waitForWebhook(url);
-	return { id: created.id, url, headers: {}, keysOf: (item) => [eventIndexOf(item.body.event_uuid)] };
+	return {
+		id: created.id,
+		url,
+		headers: {},
+		keysOf: (item) => [eventIndexOf(item.body.event_uuid)],
+	};
 }
 
 // ------------------------------------------------------------------------------------------
@@ -156,10 +178,17 @@ async function plainWebhookWorkflow(n8n, name) {
 
 /** The stream as deliveries to one workflow; each carries its event index as key. */
 const toDeliveries = (workflow, stream) =>
-	stream.map(([event, attempt]) => () => ({ url: workflow.url, headers: workflow.headers, body: eventBody(event, attempt), key: event }));
+	stream.map(([event, attempt]) => () => ({
+		url: workflow.url,
+		headers: workflow.headers,
+		body: eventBody(event, attempt),
+		key: event,
+	}));
 
 async function sustainedLoad(engine, env) {
-	const userFolder = mkdtempSync(join(tmpdir(), `captain-arrive-load-${engine.replace(/\W+/g, '-')}-`));
+	const userFolder = mkdtempSync(
+		join(tmpdir(), `captain-arrive-load-${engine.replace(/\W+/g, '-')}-`),
+	);
 	const n8n = new N8n({ version: VERSION, userFolder, env });
 	const rows = [];
 	try {
@@ -173,22 +202,49 @@ async function sustainedLoad(engine, env) {
 			const workflow = await make(n8n, `${receiver} under load`);
 			resetPeakMemory(n8n);
 			const savesFailedBefore = logMatches(n8n, /problem saving the workflow/);
-			const sent = await sendDeliveries(toDeliveries(workflow, stream), { concurrency: CONCURRENCY });
+			const sent = await sendDeliveries(toDeliveries(workflow, stream), {
+				concurrency: CONCURRENCY,
+			});
 			await settleExecutions(n8n, workflow.id);
 			const memoryMb = peakMemoryMb(n8n);
 			const runs = await recordedRuns(n8n, workflow.id, workflow.keysOf);
-			const { doubled, lost: missing } = tally(Array.from({ length: distinct }, (_, event) => event), runs);
+			const { doubled, lost: missing } = tally(
+				Array.from({ length: distinct }, (_, event) => event),
+				runs,
+			);
 			rows.push({ engine, receiver, sent, runs, doubled, missing, memoryMb });
 			const label = `${engine}, ${receiver}`;
 			const unfinishedOrFailed = runs.total - (runs.byStatus.success ?? 0);
-			check(`${label}: every delivery was finally answered`, sent.unanswered === 0, `${sent.unanswered} left unanswered`);
-			check(`${label}: no execution stuck or failed`, unfinishedOrFailed === 0, JSON.stringify(runs.byStatus));
+			check(
+				`${label}: every delivery was finally answered`,
+				sent.unanswered === 0,
+				`${sent.unanswered} left unanswered`,
+			);
+			check(
+				`${label}: no execution stuck or failed`,
+				unfinishedOrFailed === 0,
+				JSON.stringify(runs.byStatus),
+			);
 			if (receiver === 'Captain.AI Trigger') {
-				const lostAccepted = [...sent.accepted].filter((event) => !runs.runsPerKey.has(event)).length;
-				check(`${label}: every event answered "accepted" has a successful run`, lostAccepted === 0, `${lostAccepted} lost`);
-				check(`${label}: every distinct event ran exactly once`, missing === 0 && doubled === 0, `${missing} missing, ${doubled} doubled of ${distinct}`);
+				const lostAccepted = [...sent.accepted].filter(
+					(event) => !runs.runsPerKey.has(event),
+				).length;
+				check(
+					`${label}: every event answered "accepted" has a successful run`,
+					lostAccepted === 0,
+					`${lostAccepted} lost`,
+				);
+				check(
+					`${label}: every distinct event ran exactly once`,
+					missing === 0 && doubled === 0,
+					`${missing} missing, ${doubled} doubled of ${distinct}`,
+				);
 				const savesFailed = logMatches(n8n, /problem saving the workflow/) - savesFailedBefore;
-				check(`${label}: no failed static-data save in n8n's log`, savesFailed === 0, `${savesFailed} failed`);
+				check(
+					`${label}: no failed static-data save in n8n's log`,
+					savesFailed === 0,
+					`${savesFailed} failed`,
+				);
 			}
 		}
 	} finally {
@@ -203,7 +259,11 @@ async function sustainedLoad(engine, env) {
 
 async function crashRound(signal) {
 	const userFolder = mkdtempSync(join(tmpdir(), `captain-arrive-crash-${signal}-`));
-	const n8n = new N8n({ version: VERSION, userFolder, env: { N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '30' } });
+	const n8n = new N8n({
+		version: VERSION,
+		userFolder,
+		env: { N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '30' },
+	});
 	try {
 		await n8n.start();
 		await n8n.setUp();
@@ -228,12 +288,33 @@ async function crashRound(signal) {
 		await n8n.login();
 		await n8n.waitForWebhook(workflow.url);
 		// The provider sends every event again (what it got no 200 for, and more).
-		const after = await sendDeliveries(toDeliveries(workflow, stream.map(([event]) => [event, 2])), { concurrency: CONCURRENCY });
+		const after = await sendDeliveries(
+			toDeliveries(
+				workflow,
+				stream.map(([event]) => [event, 2]),
+			),
+			{ concurrency: CONCURRENCY },
+		);
 		await settleExecutions(n8n, workflow.id);
 		const runs = await recordedRuns(n8n, workflow.id, workflow.keysOf);
-		const { lost, doubled } = tally(stream.map(([event]) => event), runs);
-		check(`${signal}: every event has a successful run after restart and redelivery (0 lost)`, lost === 0 && after.unanswered === 0, `${lost} lost`);
-		return { signal, acceptedBefore: before.accepted.size, answersBefore: before.answers, answersAfter: after.answers, byStatus: runs.byStatus, lost, doubled };
+		const { lost, doubled } = tally(
+			stream.map(([event]) => event),
+			runs,
+		);
+		check(
+			`${signal}: every event has a successful run after restart and redelivery (0 lost)`,
+			lost === 0 && after.unanswered === 0,
+			`${lost} lost`,
+		);
+		return {
+			signal,
+			acceptedBefore: before.accepted.size,
+			answersBefore: before.answers,
+			answersAfter: after.answers,
+			byStatus: runs.byStatus,
+			lost,
+			doubled,
+		};
 	} finally {
 		await n8n.stop();
 		rmSync(userFolder, { recursive: true, force: true });
@@ -243,11 +324,18 @@ async function crashRound(signal) {
 // ------------------------------------------------------------------------------------------
 
 const started = Date.now();
-const loadRows = [...(await sustainedLoad('default engine', {})), ...(await sustainedLoad('legacy engine', { N8N_EXPRESSION_ENGINE: 'legacy' }))];
+const loadRows = [
+	...(await sustainedLoad('default engine', {})),
+	...(await sustainedLoad('legacy engine', { N8N_EXPRESSION_ENGINE: 'legacy' })),
+];
 const crashRows = [await crashRound('SIGKILL'), await crashRound('SIGTERM')];
 
-console.log(`\nSustained load: n8n ${VERSION}, SQLite, ${DELIVERIES} deliveries (${CONCURRENCY} at a time, ~${REDELIVERY_SHARE * 100}% redeliveries), ${new Date().toISOString().slice(0, 10)}`);
-console.log('| engine | receiver | rate (first pass, req/s) | p50 / p99 ms | answers | executions by status | doubled | missing | n8n peak RSS MB |');
+console.log(
+	`\nSustained load: n8n ${VERSION}, SQLite, ${DELIVERIES} deliveries (${CONCURRENCY} at a time, ~${REDELIVERY_SHARE * 100}% redeliveries), ${new Date().toISOString().slice(0, 10)}`,
+);
+console.log(
+	'| engine | receiver | rate (first pass, req/s) | p50 / p99 ms | answers | executions by status | doubled | missing | n8n peak RSS MB |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of loadRows) {
 	const answers = formatAnswers(row.sent.answers);
@@ -255,11 +343,17 @@ for (const row of loadRows) {
 		`| ${row.engine} | ${row.receiver} | ${row.sent.rate.toFixed(0)} | ${row.sent.p50.toFixed(0)} / ${row.sent.p99.toFixed(0)} | ${answers} | ${JSON.stringify(row.runs.byStatus)} | ${row.doubled} | ${row.missing} | ${row.memoryMb} |`,
 	);
 }
-console.log(`\nCrash: ${CRASH_EVENTS} events, n8n signalled after half were accepted, restarted, every event redelivered`);
-console.log('| signal | accepted before | answers before | answers after restart | executions by status | lost | doubled |');
+console.log(
+	`\nCrash: ${CRASH_EVENTS} events, n8n signalled after half were accepted, restarted, every event redelivered`,
+);
+console.log(
+	'| signal | accepted before | answers before | answers after restart | executions by status | lost | doubled |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const row of crashRows) {
-	console.log(`| ${row.signal} | ${row.acceptedBefore} | ${formatAnswers(row.answersBefore)} | ${formatAnswers(row.answersAfter)} | ${JSON.stringify(row.byStatus)} | ${row.lost} | ${row.doubled} |`);
+	console.log(
+		`| ${row.signal} | ${row.acceptedBefore} | ${formatAnswers(row.answersBefore)} | ${formatAnswers(row.answersAfter)} | ${JSON.stringify(row.byStatus)} | ${row.lost} | ${row.doubled} |`,
+	);
 }
 const failed = checks.failed;
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -35,7 +35,8 @@ function call(estimates: unknown[], changes: { production?: boolean; timestamp?:
 	const body = sample();
 	body.data.estimates = estimates;
 	if (changes.production !== undefined) body.data.production = changes.production;
-	body.timestamp = changes.timestamp ?? new Date(Date.UTC(2026, 0, 1) + ++clock * 5000).toISOString();
+	body.timestamp =
+		changes.timestamp ?? new Date(Date.UTC(2026, 0, 1) + ++clock * 5000).toISOString();
 	return body;
 }
 
@@ -81,7 +82,11 @@ describe('ARRIVE Trigger through webhook()', () => {
 	});
 
 	test('a call with several trips emits only those passing the status and site filters', async () => {
-		const workflow = arriveWorkflow({ emit: 'everyUpdate', statuses: ['approaching', 'arrived'], siteIds: 'site_a, site_b' });
+		const workflow = arriveWorkflow({
+			emit: 'everyUpdate',
+			statuses: ['approaching', 'arrived'],
+			siteIds: 'site_a, site_b',
+		});
 		// answered by the node itself, before n8n starts the run (see webhook-io.ts)
 		const body = call([
 			trip('t1', 'arrived', 'k1', { site_csin: 'site_a' }),
@@ -97,7 +102,9 @@ describe('ARRIVE Trigger through webhook()', () => {
 
 	test('"other" catches statuses ARRIVE may add', async () => {
 		const workflow = arriveWorkflow({ emit: 'everyUpdate', statuses: ['other'] });
-		const answer = await workflow.call(fromArrive(call([trip('t1', 'arrived', 'k'), trip('t2', 'departed')])));
+		const answer = await workflow.call(
+			fromArrive(call([trip('t1', 'arrived', 'k'), trip('t2', 'departed')])),
+		);
 		expect(answer.items.map((item) => item.tripId)).toEqual(['t2']);
 	});
 
@@ -105,12 +112,19 @@ describe('ARRIVE Trigger through webhook()', () => {
 		const sandbox = call([trip('t1', 'arrived', 'k1')], { production: false });
 		const production = call([trip('t2', 'arrived', 'k2')], { production: true });
 		const productionOnly = arriveWorkflow({ environment: 'production' });
-		expect((await productionOnly.call(fromArrive(sandbox))).body).toMatchObject({ status: 'ignored', reason: 'filtered' });
-		expect((await productionOnly.call(fromArrive(production))).items.map((item) => item.production)).toEqual([true]);
+		expect((await productionOnly.call(fromArrive(sandbox))).body).toMatchObject({
+			status: 'ignored',
+			reason: 'filtered',
+		});
+		expect(
+			(await productionOnly.call(fromArrive(production))).items.map((item) => item.production),
+		).toEqual([true]);
 		const sandboxOnly = arriveWorkflow({ environment: 'sandbox' });
 		forgetProcessMemory();
 		expect((await sandboxOnly.call(fromArrive(production))).startsExecution).toBe(false);
-		expect((await sandboxOnly.call(fromArrive(sandbox))).items.map((item) => item.production)).toEqual([false]);
+		expect(
+			(await sandboxOnly.call(fromArrive(sandbox))).items.map((item) => item.production),
+		).toEqual([false]);
 		forgetProcessMemory();
 		const both = arriveWorkflow();
 		expect((await both.call(fromArrive(sandbox))).startsExecution).toBe(true);
@@ -137,7 +151,15 @@ describe('ARRIVE Trigger through webhook()', () => {
 				expect(answer.items.length).toBeLessThanOrEqual(1);
 				emitted.push(answer.startsExecution ? answer.items[0] : null);
 			}
-			return emitted.map((item) => item && { status: item.status, previousStatus: item.previousStatus, isNewAckToken: item.isNewAckToken, eta: item.eta });
+			return emitted.map(
+				(item) =>
+					item && {
+						status: item.status,
+						previousStatus: item.previousStatus,
+						isNewAckToken: item.isNewAckToken,
+						eta: item.eta,
+					},
+			);
 		}
 
 		test('new approach or arrival (default): the first approaching and the arrival', async () => {
@@ -166,8 +188,24 @@ describe('ARRIVE Trigger through webhook()', () => {
 
 		test('every update: all seven calls', async () => {
 			const emitted = await run('everyUpdate');
-			expect(emitted.map((item) => item?.status)).toEqual(['in-transit', 'approaching', 'approaching', 'approaching', 'arrived', 'arrived', 'arrived']);
-			expect(emitted.map((item) => item?.isNewAckToken)).toEqual([false, true, false, false, true, false, false]);
+			expect(emitted.map((item) => item?.status)).toEqual([
+				'in-transit',
+				'approaching',
+				'approaching',
+				'approaching',
+				'arrived',
+				'arrived',
+				'arrived',
+			]);
+			expect(emitted.map((item) => item?.isNewAckToken)).toEqual([
+				false,
+				true,
+				false,
+				false,
+				true,
+				false,
+				false,
+			]);
 		});
 
 		test('the default mode survives a restart in the middle, once the memory was saved settled', async () => {
@@ -179,7 +217,9 @@ describe('ARRIVE Trigger through webhook()', () => {
 				await workflow.call(fromArrive(inTransit));
 				expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
 				now += SETTLE_MS + 1000;
-				expect((await workflow.call(fromArrive(approachingAgain))).body).toMatchObject({ reason: 'no-change' });
+				expect((await workflow.call(fromArrive(approachingAgain))).body).toMatchObject({
+					reason: 'no-change',
+				});
 				forgetProcessMemory();
 				const answer = await workflow.call(fromArrive(approachingThird));
 				expect(answer).toMatchObject({ startsExecution: false, body: { reason: 'no-change' } });
@@ -194,7 +234,9 @@ describe('ARRIVE Trigger through webhook()', () => {
 			await workflow.call(fromArrive(inTransit));
 			expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
 			forgetProcessMemory(); // its run may have been cut short
-			expect((await workflow.call(fromArrive(approachingAgain))).items.map((item) => item.status)).toEqual(['approaching']);
+			expect(
+				(await workflow.call(fromArrive(approachingAgain))).items.map((item) => item.status),
+			).toEqual(['approaching']);
 		});
 
 		test('an approach whose run could not start fires on the next call', async () => {
@@ -203,7 +245,9 @@ describe('ARRIVE Trigger through webhook()', () => {
 			await workflow.call(fromArrive(inTransit));
 			expect((await workflow.call(fromArrive(approaching), 'webhook', 'fails')).status).toBe(500);
 			const next = await workflow.call(fromArrive(approachingAgain));
-			expect(next.items).toMatchObject([{ status: 'approaching', isNewAckToken: true, previousStatus: 'in-transit' }]);
+			expect(next.items).toMatchObject([
+				{ status: 'approaching', isNewAckToken: true, previousStatus: 'in-transit' },
+			]);
 		});
 	});
 
@@ -212,7 +256,11 @@ describe('ARRIVE Trigger through webhook()', () => {
 		const body = call([trip('t1', 'approaching', 'k1')]);
 		expect((await workflow.call(fromArrive(body))).startsExecution).toBe(true);
 		const again = await workflow.call(fromArrive(structuredClone(body)));
-		expect(again).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'duplicate' }, startsExecution: false });
+		expect(again).toMatchObject({
+			status: 200,
+			body: { status: 'ignored', reason: 'duplicate' },
+			startsExecution: false,
+		});
 		// the same trips in a new call (new timestamp) are an update, not a redelivery
 		const update = call([trip('t1', 'approaching', 'k1')]);
 		expect((await workflow.call(fromArrive(update))).startsExecution).toBe(true);
@@ -221,33 +269,63 @@ describe('ARRIVE Trigger through webhook()', () => {
 	test('simultaneous identical calls give one execution', async () => {
 		const workflow = arriveWorkflow({ emit: 'everyUpdate' });
 		const body = call([trip('t1', 'arrived', 'k1')]);
-		const answers = await Promise.all(Array.from({ length: 8 }, () => workflow.call(fromArrive(structuredClone(body)))));
+		const answers = await Promise.all(
+			Array.from({ length: 8 }, () => workflow.call(fromArrive(structuredClone(body)))),
+		);
 		expect(answers.filter((answer) => answer.startsExecution)).toHaveLength(1);
 	});
 
 	test('estimates: [] is answered 200 with no execution', async () => {
 		const answer = await arriveWorkflow().call(fromArrive(call([])));
-		expect(answer).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'no-trips' }, startsExecution: false });
+		expect(answer).toMatchObject({
+			status: 200,
+			body: { status: 'ignored', reason: 'no-trips' },
+			startsExecution: false,
+		});
 	});
 
 	test('one item per call carries the envelope and the emitted trips', async () => {
 		const workflow = arriveWorkflow({ emit: 'everyUpdate', options: { outputMode: 'perCall' } });
-		const answer = await workflow.call(fromArrive(call([trip('t1', 'arrived', 'k1'), trip('t2', 'approaching', 'k2')], { production: true })));
+		const answer = await workflow.call(
+			fromArrive(
+				call([trip('t1', 'arrived', 'k1'), trip('t2', 'approaching', 'k2')], { production: true }),
+			),
+		);
 		expect(answer.items).toHaveLength(1);
-		expect(answer.items[0]).toMatchObject({ appId: 'com.curbside.hello', production: true, version: '2017-05-31', tripCount: 2 });
-		expect((answer.items[0].trips as IDataObject[]).map((item) => item.tripId)).toEqual(['t1', 't2']);
+		expect(answer.items[0]).toMatchObject({
+			appId: 'com.curbside.hello',
+			production: true,
+			version: '2017-05-31',
+			tripCount: 2,
+		});
+		expect((answer.items[0].trips as IDataObject[]).map((item) => item.tripId)).toEqual([
+			't1',
+			't2',
+		]);
 	});
 
 	describe('refusals start no execution', () => {
-		test('an address that is not ARRIVE\'s → 403 naming it, no proxy hint without X-Forwarded-For', async () => {
+		test("an address that is not ARRIVE's → 403 naming it, no proxy hint without X-Forwarded-For", async () => {
 			const answer = await arriveWorkflow().call({ body: sample(), ip: '198.51.100.9' });
-			expect(answer).toMatchObject({ status: 403, body: { error: 'address not allowed', address: '198.51.100.9' }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 403,
+				body: { error: 'address not allowed', address: '198.51.100.9' },
+				startsExecution: false,
+			});
 			expect(answer.body?.hint).toBeUndefined();
 		});
 
 		test("X-Forwarded-For with ARRIVE's address while n8n trusts no proxy → 403 with the N8N_PROXY_HOPS hint", async () => {
-			const answer = await arriveWorkflow().call({ body: sample(), ip: '10.0.0.5', headers: { 'X-Forwarded-For': ARRIVE } });
-			expect(answer).toMatchObject({ status: 403, body: { address: '10.0.0.5' }, startsExecution: false });
+			const answer = await arriveWorkflow().call({
+				body: sample(),
+				ip: '10.0.0.5',
+				headers: { 'X-Forwarded-For': ARRIVE },
+			});
+			expect(answer).toMatchObject({
+				status: 403,
+				body: { address: '10.0.0.5' },
+				startsExecution: false,
+			});
 			expect(String(answer.body?.hint)).toMatch(/N8N_PROXY_HOPS/);
 		});
 
@@ -258,55 +336,111 @@ describe('ARRIVE Trigger through webhook()', () => {
 			}
 		});
 
-		test('extra allowed addresses and ranges are added to ARRIVE\'s', async () => {
+		test("extra allowed addresses and ranges are added to ARRIVE's", async () => {
 			const workflow = arriveWorkflow({ additionalAddresses: '127.0.0.1, 2001:db8::/32' });
-			expect((await workflow.call({ body: call([trip('a', 'arrived', 'k')]), ip: '127.0.0.1' })).startsExecution).toBe(true);
-			expect((await workflow.call({ body: call([trip('b', 'arrived', 'k')]), ip: '2001:db8::7' })).startsExecution).toBe(true);
-			expect((await workflow.call({ body: call([trip('c', 'arrived', 'k')]), ip: ARRIVE })).startsExecution).toBe(true);
-			expect((await workflow.call({ body: call([trip('d', 'arrived', 'k')]), ip: '127.0.0.2' })).status).toBe(403);
+			expect(
+				(await workflow.call({ body: call([trip('a', 'arrived', 'k')]), ip: '127.0.0.1' }))
+					.startsExecution,
+			).toBe(true);
+			expect(
+				(await workflow.call({ body: call([trip('b', 'arrived', 'k')]), ip: '2001:db8::7' }))
+					.startsExecution,
+			).toBe(true);
+			expect(
+				(await workflow.call({ body: call([trip('c', 'arrived', 'k')]), ip: ARRIVE }))
+					.startsExecution,
+			).toBe(true);
+			expect(
+				(await workflow.call({ body: call([trip('d', 'arrived', 'k')]), ip: '127.0.0.2' })).status,
+			).toBe(403);
 		});
 
 		test('the restriction can be turned off', async () => {
-			const answer = await arriveWorkflow({ sourceRestriction: 'none' }).call({ body: sample(), ip: '198.51.100.9' });
+			const answer = await arriveWorkflow({ sourceRestriction: 'none' }).call({
+				body: sample(),
+				ip: '198.51.100.9',
+			});
 			expect(answer).toMatchObject({ status: 200, startsExecution: true });
 		});
 
 		test('a bad extra address fails closed with 500, no execution', async () => {
-			const answer = await arriveWorkflow({ additionalAddresses: 'office-router' }).call(fromArrive(sample()));
+			const answer = await arriveWorkflow({ additionalAddresses: 'office-router' }).call(
+				fromArrive(sample()),
+			);
 			expect(answer).toMatchObject({ status: 500, startsExecution: false });
 		});
 
 		test.each<[string, string, (body: Record<string, any>) => void]>([
 			['data.production', 'missing production flag', (body) => delete body.data.production],
 			['data.estimates', 'estimates not a list', (body) => (body.data.estimates = {})],
-			['data.estimates[0].status', 'trip without status', (body) => delete body.data.estimates[0].status],
-			['data.estimates[0].site_csin', 'trip without site', (body) => delete body.data.estimates[0].site_csin],
-			['data.estimates[0].track_tokens', 'trip with no id', (body) => {
-				delete body.data.estimates[0].track_tokens;
-				delete body.data.estimates[0].tid;
-			}],
-			['data.estimates[0].ack.token', 'ack token an object', (body) => (body.data.estimates[0].ack = { token: { a: 1 } })],
+			[
+				'data.estimates[0].status',
+				'trip without status',
+				(body) => delete body.data.estimates[0].status,
+			],
+			[
+				'data.estimates[0].site_csin',
+				'trip without site',
+				(body) => delete body.data.estimates[0].site_csin,
+			],
+			[
+				'data.estimates[0].track_tokens',
+				'trip with no id',
+				(body) => {
+					delete body.data.estimates[0].track_tokens;
+					delete body.data.estimates[0].tid;
+				},
+			],
+			[
+				'data.estimates[0].ack.token',
+				'ack token an object',
+				(body) => (body.data.estimates[0].ack = { token: { a: 1 } }),
+			],
 		])('malformed → 400 naming %s (%s)', async (field, _case, breakIt) => {
 			const body = sample();
 			breakIt(body);
 			const answer = await arriveWorkflow().call(fromArrive(body));
-			expect(answer).toMatchObject({ status: 400, body: { error: 'invalid body', field }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 400,
+				body: { error: 'invalid body', field },
+				startsExecution: false,
+			});
 		});
 
 		test.each<[string, string, (body: Record<string, any>) => void, IDataObject]>([
-			['data.estimates[0].eta', 'eta not a number', (body) => (body.data.estimates[0].eta = 'soon'), { eta: null }],
-			['timestamp', 'timestamp not a time', (body) => (body.timestamp = 'now'), { timestamp: 'now' }],
+			[
+				'data.estimates[0].eta',
+				'eta not a number',
+				(body) => (body.data.estimates[0].eta = 'soon'),
+				{ eta: null },
+			],
+			[
+				'timestamp',
+				'timestamp not a time',
+				(body) => (body.timestamp = 'now'),
+				{ timestamp: 'now' },
+			],
 			['version', 'version missing', (body) => delete body.version, { version: null }],
 			['data.app_id', 'app_id a number', (body) => (body.data.app_id = 7), { appId: 7 }],
-			['data.estimates[0].customer', 'customer a string', (body) => (body.data.estimates[0].customer = 'x'), { customerName: null }],
-		])('a field the node does not need (%s, %s) is accepted with a warning naming it', async (field, _case, breakIt, shown) => {
-			const body = sample();
-			breakIt(body);
-			const answer = await arriveWorkflow().call(fromArrive(body));
-			expect(answer).toMatchObject({ status: 200, startsExecution: true });
-			expect(answer.items[0]).toMatchObject(shown);
-			expect(answer.items[0].warnings).toEqual([expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `))]);
-		});
+			[
+				'data.estimates[0].customer',
+				'customer a string',
+				(body) => (body.data.estimates[0].customer = 'x'),
+				{ customerName: null },
+			],
+		])(
+			'a field the node does not need (%s, %s) is accepted with a warning naming it',
+			async (field, _case, breakIt, shown) => {
+				const body = sample();
+				breakIt(body);
+				const answer = await arriveWorkflow().call(fromArrive(body));
+				expect(answer).toMatchObject({ status: 200, startsExecution: true });
+				expect(answer.items[0]).toMatchObject(shown);
+				expect(answer.items[0].warnings).toEqual([
+					expect.stringMatching(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: `)),
+				]);
+			},
+		);
 
 		test('the address is checked before the body is read', async () => {
 			const answer = await arriveWorkflow().call({ body: 'garbage', ip: '198.51.100.9' });
@@ -315,29 +449,48 @@ describe('ARRIVE Trigger through webhook()', () => {
 	});
 
 	test('numbers sent as strings become numbers; extra fields do not break parsing', async () => {
-		const body = call([trip('t1', 'arrived', 'k', { eta: '42', distance: '3.5', lat: '1.5', lng: '-2', new_field: { x: 1 } })]);
+		const body = call([
+			trip('t1', 'arrived', 'k', {
+				eta: '42',
+				distance: '3.5',
+				lat: '1.5',
+				lng: '-2',
+				new_field: { x: 1 },
+			}),
+		]);
 		const [item] = (await arriveWorkflow().call(fromArrive(body))).items;
 		expect(item).toMatchObject({ eta: 42, distance: 3.5, lat: 1.5, lng: -2 });
 	});
 
 	test('a trip without track tokens is identified by tid and site', async () => {
 		const workflow = arriveWorkflow();
-		const noTokens = (ack: string) => call([{ ...trip('x', 'arrived', ack), track_tokens: undefined }]);
-		expect((await workflow.call(fromArrive(noTokens('k1')))).items[0]).toMatchObject({ tripId: null, tid: 'hello12345' });
+		const noTokens = (ack: string) =>
+			call([{ ...trip('x', 'arrived', ack), track_tokens: undefined }]);
+		expect((await workflow.call(fromArrive(noTokens('k1')))).items[0]).toMatchObject({
+			tripId: null,
+			tid: 'hello12345',
+		});
 		expect((await workflow.call(fromArrive(noTokens('k1')))).startsExecution).toBe(false);
 	});
 });
 
 test("the editor's trip memory defaults match the ones the node falls back to", () => {
-	const options = arriveTriggerProperties.find((property) => property.name === 'options')?.options as Array<{ name: string; default: unknown }>;
-	expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(TRIP_MEMORY_DEFAULTS.hours);
-	expect(options.find((option) => option.name === 'rememberMaxTrips')?.default).toBe(TRIP_MEMORY_DEFAULTS.maxTrips);
+	const options = arriveTriggerProperties.find((property) => property.name === 'options')
+		?.options as Array<{ name: string; default: unknown }>;
+	expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(
+		TRIP_MEMORY_DEFAULTS.hours,
+	);
+	expect(options.find((option) => option.name === 'rememberMaxTrips')?.default).toBe(
+		TRIP_MEMORY_DEFAULTS.maxTrips,
+	);
 });
 
 test('checkExists fails naming Extra Allowed Addresses and the bad entry; not when the check is off', async () => {
 	await expect(arriveWorkflow().activate()).resolves.toBe(true);
-	await expect(arriveWorkflow({ additionalAddresses: '127.0.0.1, 300.1.1.1' }).activate()).rejects.toThrow(
-		'Extra Allowed Addresses: "300.1.1.1" is not an IP address or CIDR range',
-	);
-	await expect(arriveWorkflow({ sourceRestriction: 'none', additionalAddresses: '300.1.1.1' }).activate()).resolves.toBe(true);
+	await expect(
+		arriveWorkflow({ additionalAddresses: '127.0.0.1, 300.1.1.1' }).activate(),
+	).rejects.toThrow('Extra Allowed Addresses: "300.1.1.1" is not an IP address or CIDR range');
+	await expect(
+		arriveWorkflow({ sourceRestriction: 'none', additionalAddresses: '300.1.1.1' }).activate(),
+	).resolves.toBe(true);
 });

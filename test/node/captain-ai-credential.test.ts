@@ -23,7 +23,12 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 const captainWorkflow = (parameters = {}) =>
-	new SavedWorkflow(new CaptainAiTrigger(), TYPE, { events: ['order_status_updated'], ...parameters }, { captainAiWebhookApi: { authToken: TOKEN } });
+	new SavedWorkflow(
+		new CaptainAiTrigger(),
+		TYPE,
+		{ events: ['order_status_updated'], ...parameters },
+		{ captainAiWebhookApi: { authToken: TOKEN } },
+	);
 
 test('a request without Auth-Token is refused without reading the credential', async () => {
 	const workflow = captainWorkflow();
@@ -34,14 +39,23 @@ test('a request without Auth-Token is refused without reading the credential', a
 
 test('an empty or repeated Auth-Token is refused without reading the credential', async () => {
 	const workflow = captainWorkflow();
-	expect(await workflow.call({ body, headers: { 'Auth-Token': '' } })).toMatchObject({ status: 401, body: { error: 'invalid Auth-Token' } });
-	expect(await workflow.call({ body, headers: { 'Auth-Token': [TOKEN, TOKEN] } })).toMatchObject({ status: 401 });
+	expect(await workflow.call({ body, headers: { 'Auth-Token': '' } })).toMatchObject({
+		status: 401,
+		body: { error: 'invalid Auth-Token' },
+	});
+	expect(await workflow.call({ body, headers: { 'Auth-Token': [TOKEN, TOKEN] } })).toMatchObject({
+		status: 401,
+	});
 	expect(workflow.credentialReads).toBe(0);
 });
 
 test('the address allowlist is judged before the Auth-Token, and without reading the credential', async () => {
 	const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.0/24' } });
-	const answer = await workflow.call({ body, headers: { 'Auth-Token': 'wrong' }, ip: '198.51.100.1' });
+	const answer = await workflow.call({
+		body,
+		headers: { 'Auth-Token': 'wrong' },
+		ip: '198.51.100.1',
+	});
 	expect(answer).toMatchObject({ status: 403 });
 	expect(workflow.credentialReads).toBe(0);
 });
@@ -69,7 +83,9 @@ test('a flood of wrong tokens causes at most one credential read per second', as
 	const workflow = captainWorkflow();
 	await workflow.call({ body, headers: { 'Auth-Token': TOKEN } });
 	for (let i = 0; i < 50; i++) {
-		expect((await workflow.call({ body, headers: { 'Auth-Token': `wrong-${i}` } })).status).toBe(401);
+		expect((await workflow.call({ body, headers: { 'Auth-Token': `wrong-${i}` } })).status).toBe(
+			401,
+		);
 		now += 10; // 50 requests in half a second
 	}
 	expect(workflow.credentialReads).toBe(1);
@@ -77,7 +93,13 @@ test('a flood of wrong tokens causes at most one credential read per second', as
 
 test('each node has its own entry: another workflow reads its own credential', async () => {
 	const first = captainWorkflow();
-	const second = new SavedWorkflow(new CaptainAiTrigger(), TYPE, {}, { captainAiWebhookApi: { authToken: NEW_TOKEN } }, 'wf-test-2');
+	const second = new SavedWorkflow(
+		new CaptainAiTrigger(),
+		TYPE,
+		{},
+		{ captainAiWebhookApi: { authToken: NEW_TOKEN } },
+		'wf-test-2',
+	);
 	expect((await first.call({ body, headers: { 'Auth-Token': TOKEN } })).status).toBe(200);
 	expect((await second.call({ body, headers: { 'Auth-Token': TOKEN } })).status).toBe(401);
 	expect((await second.call({ body, headers: { 'Auth-Token': NEW_TOKEN } })).status).toBe(200);

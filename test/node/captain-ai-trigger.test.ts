@@ -16,7 +16,9 @@ const TOKEN = 'a-long-shared-secret-0123456789';
 const TYPE = 'n8n-nodes-captain-arrive.captainAiTrigger';
 
 function captainWorkflow(parameters: IDataObject = {}) {
-	return new SavedWorkflow(new CaptainAiTrigger(), TYPE, parameters, { captainAiWebhookApi: { authToken: TOKEN } });
+	return new SavedWorkflow(new CaptainAiTrigger(), TYPE, parameters, {
+		captainAiWebhookApi: { authToken: TOKEN },
+	});
 }
 
 const authed = { 'Auth-Token': TOKEN };
@@ -31,34 +33,44 @@ beforeEach(() => {
 });
 
 describe('Captain.AI Trigger through webhook()', () => {
-	test.each(fixtureNames('captain'))('accepts the %s sample and emits one mapped item', async (name) => {
-		const body = loadFixture('captain', name);
-		const answer = await captainWorkflow().call({ body, headers: authed });
-		expect(answer.status).toBe(200);
-		expect(answer.body).toEqual({ status: 'accepted', items: 1 });
-		expect(answer.startsExecution).toBe(true);
-		expect(answer.items).toHaveLength(1);
-		const [item] = answer.items;
-		expect(item).toMatchObject({
-			event: body.event_name,
-			eventId: body.event_uuid,
-			environment: body.environment,
-			createdAt: body.created_at,
-			deliveryAttempt: body.metadata.delivery_attempt,
-		});
-		// every data field is mappable at the top level, untouched
-		for (const [key, value] of Object.entries(body.data)) expect(item[key]).toEqual(value);
-	});
+	test.each(fixtureNames('captain'))(
+		'accepts the %s sample and emits one mapped item',
+		async (name) => {
+			const body = loadFixture('captain', name);
+			const answer = await captainWorkflow().call({ body, headers: authed });
+			expect(answer.status).toBe(200);
+			expect(answer.body).toEqual({ status: 'accepted', items: 1 });
+			expect(answer.startsExecution).toBe(true);
+			expect(answer.items).toHaveLength(1);
+			const [item] = answer.items;
+			expect(item).toMatchObject({
+				event: body.event_name,
+				eventId: body.event_uuid,
+				environment: body.environment,
+				createdAt: body.created_at,
+				deliveryAttempt: body.metadata.delivery_attempt,
+			});
+			// every data field is mappable at the top level, untouched
+			for (const [key, value] of Object.entries(body.data)) expect(item[key]).toEqual(value);
+		},
+	);
 
 	test('surfaces entity and status from the catalogue', async () => {
 		const body = loadFixture('captain', 'job_delivery_status_updated');
 		const [item] = (await captainWorkflow().call({ body, headers: authed })).items;
-		expect(item).toMatchObject({ entityType: 'job', entityId: body.data.job_uuid, status: 'assigned_to_driver' });
+		expect(item).toMatchObject({
+			entityType: 'job',
+			entityId: body.data.job_uuid,
+			status: 'assigned_to_driver',
+		});
 	});
 
 	test('raw output is the body exactly as sent', async () => {
 		const body = loadFixture('captain', 'order_assigned');
-		const answer = await captainWorkflow({ options: { output: 'raw' } }).call({ body, headers: authed });
+		const answer = await captainWorkflow({ options: { output: 'raw' } }).call({
+			body,
+			headers: authed,
+		});
 		expect(answer.items).toEqual([body]);
 	});
 
@@ -67,29 +79,56 @@ describe('Captain.AI Trigger through webhook()', () => {
 
 		test('missing Auth-Token → 401', async () => {
 			const answer = await captainWorkflow().call({ body });
-			expect(answer).toMatchObject({ status: 401, body: { error: 'missing Auth-Token header' }, items: [], startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 401,
+				body: { error: 'missing Auth-Token header' },
+				items: [],
+				startsExecution: false,
+			});
 		});
 
 		test('wrong Auth-Token → 401', async () => {
 			const answer = await captainWorkflow().call({ body, headers: { 'Auth-Token': `${TOKEN}x` } });
-			expect(answer).toMatchObject({ status: 401, body: { error: 'invalid Auth-Token' }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 401,
+				body: { error: 'invalid Auth-Token' },
+				startsExecution: false,
+			});
 		});
 
 		test('Auth-Token sent twice → 401', async () => {
-			const answer = await captainWorkflow().call({ body, headers: { 'Auth-Token': [TOKEN, TOKEN] } });
-			expect(answer).toMatchObject({ status: 401, body: { error: 'Auth-Token header sent 2 times; send it once' }, startsExecution: false });
+			const answer = await captainWorkflow().call({
+				body,
+				headers: { 'Auth-Token': [TOKEN, TOKEN] },
+			});
+			expect(answer).toMatchObject({
+				status: 401,
+				body: { error: 'Auth-Token header sent 2 times; send it once' },
+				startsExecution: false,
+			});
 		});
 
 		test('an empty credential refuses everything rather than accepting everything', async () => {
-			const workflow = new SavedWorkflow(new CaptainAiTrigger(), TYPE, {}, { captainAiWebhookApi: { authToken: '' } });
+			const workflow = new SavedWorkflow(
+				new CaptainAiTrigger(),
+				TYPE,
+				{},
+				{ captainAiWebhookApi: { authToken: '' } },
+			);
 			const answer = await workflow.call({ body, headers: { 'Auth-Token': '' } });
 			expect(answer).toMatchObject({ status: 401, startsExecution: false });
 		});
 
 		test('address outside the allowlist → 403 naming the address', async () => {
-			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.0/24, 2001:db8::/32' } });
+			const workflow = captainWorkflow({
+				options: { allowedAddresses: '203.0.113.0/24, 2001:db8::/32' },
+			});
 			const answer = await workflow.call({ body, headers: authed, ip: '::ffff:198.51.100.7' });
-			expect(answer).toMatchObject({ status: 403, body: { error: 'address not allowed', address: '198.51.100.7' }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 403,
+				body: { error: 'address not allowed', address: '198.51.100.7' },
+				startsExecution: false,
+			});
 			expect(answer.body?.hint).toBeUndefined();
 		});
 
@@ -101,7 +140,11 @@ describe('Captain.AI Trigger through webhook()', () => {
 
 		test('a spoofed X-Forwarded-For is not believed, and the answer hints at N8N_PROXY_HOPS', async () => {
 			const workflow = captainWorkflow({ options: { allowedAddresses: '203.0.113.7' } });
-			const answer = await workflow.call({ body, headers: { ...authed, 'X-Forwarded-For': '203.0.113.7' }, ip: '127.0.0.1' });
+			const answer = await workflow.call({
+				body,
+				headers: { ...authed, 'X-Forwarded-For': '203.0.113.7' },
+				ip: '127.0.0.1',
+			});
 			expect(answer.status).toBe(403);
 			expect(answer.body).toMatchObject({ address: '127.0.0.1' });
 			expect(String(answer.body?.hint)).toContain('N8N_PROXY_HOPS');
@@ -132,19 +175,39 @@ describe('Captain.AI Trigger through webhook()', () => {
 			['missing event_uuid', 'event_uuid', withEnvelope(body, { event_uuid: undefined })],
 			['created_at not a time', 'created_at', withEnvelope(body, { created_at: 'yesterday' })],
 			['data not an object', 'data', withEnvelope(body, { data: 'x' })],
-			['order_uuid missing', 'data.order_uuid', withEnvelope(body, { data: { ...body.data, order_uuid: undefined } })],
+			[
+				'order_uuid missing',
+				'data.order_uuid',
+				withEnvelope(body, { data: { ...body.data, order_uuid: undefined } }),
+			],
 		])('malformed body (%s) → 400 naming %s', async (_case, field, badBody) => {
 			const answer = await captainWorkflow().call({ body: badBody, headers: authed });
-			expect(answer).toMatchObject({ status: 400, body: { error: 'invalid body', field }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 400,
+				body: { error: 'invalid body', field },
+				startsExecution: false,
+			});
 		});
 
 		test('a body that is not JSON → 400', async () => {
-			const answer = await captainWorkflow().call({ body: {}, rawBody: Buffer.from('{nope'), headers: authed });
-			expect(answer).toMatchObject({ status: 400, body: { field: '(body)' }, startsExecution: false });
+			const answer = await captainWorkflow().call({
+				body: {},
+				rawBody: Buffer.from('{nope'),
+				headers: authed,
+			});
+			expect(answer).toMatchObject({
+				status: 400,
+				body: { field: '(body)' },
+				startsExecution: false,
+			});
 		});
 
 		test('a JSON body sent without a JSON content type is still read', async () => {
-			const answer = await captainWorkflow().call({ body: {}, rawBody: Buffer.from(JSON.stringify(body)), headers: authed });
+			const answer = await captainWorkflow().call({
+				body: {},
+				rawBody: Buffer.from(JSON.stringify(body)),
+				headers: authed,
+			});
 			expect(answer).toMatchObject({ status: 200, startsExecution: true });
 		});
 	});
@@ -152,45 +215,73 @@ describe('Captain.AI Trigger through webhook()', () => {
 	describe('silent paths answer 200 and start no execution', () => {
 		test('an event the user did not select', async () => {
 			const workflow = captainWorkflow({ events: ['order_status_updated'] });
-			const answer = await workflow.call({ body: loadFixture('captain', 'order_assigned'), headers: authed });
-			expect(answer).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'filtered' }, items: [], startsExecution: false });
+			const answer = await workflow.call({
+				body: loadFixture('captain', 'order_assigned'),
+				headers: authed,
+			});
+			expect(answer).toMatchObject({
+				status: 200,
+				body: { status: 'ignored', reason: 'filtered' },
+				items: [],
+				startsExecution: false,
+			});
 			expect(workflow.saves).toBe(0);
 		});
 
 		test('unlisted events pass "Any Event" and "Any Other (Unlisted) Event", not a specific selection', async () => {
-			const body = withEnvelope(loadFixture('captain', 'order_assigned'), { event_name: 'driver_waved' });
+			const body = withEnvelope(loadFixture('captain', 'order_assigned'), {
+				event_name: 'driver_waved',
+			});
 			expect((await captainWorkflow().call({ body, headers: authed })).startsExecution).toBe(true);
 			forgetProcessMemory();
-			expect((await captainWorkflow({ events: ['unlisted'] }).call({ body, headers: authed })).startsExecution).toBe(true);
+			expect(
+				(await captainWorkflow({ events: ['unlisted'] }).call({ body, headers: authed }))
+					.startsExecution,
+			).toBe(true);
 			forgetProcessMemory();
-			expect((await captainWorkflow({ events: ['order_assigned'] }).call({ body, headers: authed })).startsExecution).toBe(false);
+			expect(
+				(await captainWorkflow({ events: ['order_assigned'] }).call({ body, headers: authed }))
+					.startsExecution,
+			).toBe(false);
 		});
 
 		test('environment filter', async () => {
 			const body = loadFixture('captain', 'order_assigned');
 			const staging = withEnvelope(body, { environment: 'staging', event_uuid: 'staging-1' });
 			const productionOnly = captainWorkflow({ environment: 'production' });
-			expect((await productionOnly.call({ body: staging, headers: authed })).body).toMatchObject({ reason: 'filtered' });
+			expect((await productionOnly.call({ body: staging, headers: authed })).body).toMatchObject({
+				reason: 'filtered',
+			});
 			expect((await productionOnly.call({ body, headers: authed })).startsExecution).toBe(true);
 			const nonProduction = captainWorkflow({ environment: 'nonProduction' });
 			forgetProcessMemory();
 			expect((await nonProduction.call({ body, headers: authed })).startsExecution).toBe(false);
-			expect((await nonProduction.call({ body: staging, headers: authed })).startsExecution).toBe(true);
+			expect((await nonProduction.call({ body: staging, headers: authed })).startsExecution).toBe(
+				true,
+			);
 		});
 
 		test('a redelivery (later delivery_attempt) of an accepted event', async () => {
 			const workflow = captainWorkflow();
 			const body = loadFixture('captain', 'order_status_updated');
 			expect((await workflow.call({ body, headers: authed })).startsExecution).toBe(true);
-			const retry = withEnvelope(body, { metadata: { sent_at: '2022-04-28T15:30:00.000+00:00', delivery_attempt: 2 } });
+			const retry = withEnvelope(body, {
+				metadata: { sent_at: '2022-04-28T15:30:00.000+00:00', delivery_attempt: 2 },
+			});
 			const answer = await workflow.call({ body: retry, headers: authed });
-			expect(answer).toMatchObject({ status: 200, body: { reason: 'duplicate' }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 200,
+				body: { reason: 'duplicate' },
+				startsExecution: false,
+			});
 		});
 
 		test('two identical deliveries at the same moment give one execution', async () => {
 			const workflow = captainWorkflow();
 			const body = loadFixture('captain', 'order_status_updated');
-			const answers = await Promise.all(Array.from({ length: 10 }, () => workflow.call({ body, headers: authed })));
+			const answers = await Promise.all(
+				Array.from({ length: 10 }, () => workflow.call({ body, headers: authed })),
+			);
 			expect(answers.filter((answer) => answer.startsExecution)).toHaveLength(1);
 			expect(answers.filter((answer) => answer.body?.reason === 'duplicate')).toHaveLength(9);
 		});
@@ -205,13 +296,20 @@ describe('Captain.AI Trigger through webhook()', () => {
 			});
 			expect((await workflow.call({ body: newer, headers: authed })).startsExecution).toBe(true);
 			const answer = await workflow.call({ body: older, headers: authed });
-			expect(answer).toMatchObject({ status: 200, body: { reason: 'out-of-order' }, startsExecution: false });
+			expect(answer).toMatchObject({
+				status: 200,
+				body: { reason: 'out-of-order' },
+				startsExecution: false,
+			});
 		});
 
 		test('the out-of-order guard can be turned off', async () => {
 			const workflow = captainWorkflow({ options: { dropOutOfOrder: false } });
 			const newer = loadFixture('captain', 'order_status_updated');
-			const older = withEnvelope(newer, { event_uuid: 'older-event', created_at: '2022-04-28T10:00:00.000+00:00' });
+			const older = withEnvelope(newer, {
+				event_uuid: 'older-event',
+				created_at: '2022-04-28T10:00:00.000+00:00',
+			});
 			await workflow.call({ body: newer, headers: authed });
 			expect((await workflow.call({ body: older, headers: authed })).startsExecution).toBe(true);
 		});
@@ -225,7 +323,9 @@ describe('Captain.AI Trigger through webhook()', () => {
 				data: { ...newer.data, order_uuid: 'another-order' },
 			});
 			await workflow.call({ body: newer, headers: authed });
-			expect((await workflow.call({ body: otherOrder, headers: authed })).startsExecution).toBe(true);
+			expect((await workflow.call({ body: otherOrder, headers: authed })).startsExecution).toBe(
+				true,
+			);
 		});
 	});
 
@@ -256,7 +356,11 @@ describe('Captain.AI Trigger through webhook()', () => {
 		test('the accepted answer comes from the run, and that request saves the memory (n8n 2.x resets the flag before)', async () => {
 			const workflow = captainWorkflow();
 			const answer = await workflow.call({ body: body(), headers: authed });
-			expect(answer).toMatchObject({ status: 200, body: { status: 'accepted', items: 1 }, startsExecution: true });
+			expect(answer).toMatchObject({
+				status: 200,
+				body: { status: 'accepted', items: 1 },
+				startsExecution: true,
+			});
 			expect(answer.headers['content-type']).toMatch(/^application\/json/);
 			expect(workflow.lastRunOutput).toEqual(answer.items);
 			expect(workflow.saves).toBe(1);
@@ -274,14 +378,18 @@ describe('Captain.AI Trigger through webhook()', () => {
 			const workflow = captainWorkflow();
 			const gone = await workflow.call({ body: body(), headers: authed }, 'webhook', 'client-gone');
 			expect(gone.status).toBe(0);
-			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({ status: 'accepted' });
+			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({
+				status: 'accepted',
+			});
 		});
 
 		test('a twin waits for the first delivery: duplicate once it ran, accepted when it could not start', async () => {
 			const workflow = captainWorkflow();
 			const first = await workflow.start({ body: body(), headers: authed });
 			let twinSettled = false;
-			const twin = workflow.call({ body: body(), headers: authed }).finally(() => (twinSettled = true));
+			const twin = workflow
+				.call({ body: body(), headers: authed })
+				.finally(() => (twinSettled = true));
 			await new Promise((resolve) => setImmediate(resolve));
 			expect(twinSettled).toBe(false); // no answer before the first delivery has one
 			await first.finish('fails');
@@ -291,7 +399,11 @@ describe('Captain.AI Trigger through webhook()', () => {
 			const original = await workflow.start({ body: other, headers: authed });
 			const secondTwin = workflow.call({ body: other, headers: authed });
 			await original.finish('runs');
-			expect(await secondTwin).toMatchObject({ status: 200, body: { reason: 'duplicate' }, startsExecution: false });
+			expect(await secondTwin).toMatchObject({
+				status: 200,
+				body: { reason: 'duplicate' },
+				startsExecution: false,
+			});
 		});
 
 		test('after a restart, an event whose run may have been cut short runs again (at-least-once)', async () => {
@@ -299,7 +411,9 @@ describe('Captain.AI Trigger through webhook()', () => {
 			await workflow.call({ body: body(), headers: authed });
 			now += 1000;
 			forgetProcessMemory(); // killed a second later: its run may not have finished
-			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({ status: 'accepted' });
+			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({
+				status: 'accepted',
+			});
 		});
 
 		test(`after a restart, an event saved more than ${SETTLE_MS / 1000} s after it was accepted stays a duplicate`, async () => {
@@ -310,25 +424,46 @@ describe('Captain.AI Trigger through webhook()', () => {
 			expect(redelivery.body).toMatchObject({ reason: 'duplicate' });
 			expect(workflow.saves).toBe(2); // the dropped redelivery carried the settling save
 			forgetProcessMemory();
-			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({ body: { reason: 'duplicate' }, startsExecution: false });
+			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({
+				body: { reason: 'duplicate' },
+				startsExecution: false,
+			});
 			expect(workflow.saves).toBe(2);
 		});
 
 		test(`saves are coalesced: at most one per ${SAVE_INTERVAL_MS / 1000} s, the rest carried by a later request`, async () => {
 			const workflow = captainWorkflow();
-			for (let i = 0; i < 5; i++) await workflow.call({ body: withEnvelope(body(), { event_uuid: `burst-${i}` }), headers: authed });
+			for (let i = 0; i < 5; i++)
+				await workflow.call({
+					body: withEnvelope(body(), { event_uuid: `burst-${i}` }),
+					headers: authed,
+				});
 			expect(workflow.saves).toBe(1);
 			now += SAVE_INTERVAL_MS;
-			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed }); // a duplicate
+			await workflow.call({
+				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
+				headers: authed,
+			}); // a duplicate
 			expect(workflow.saves).toBe(2);
 			now += SETTLE_MS;
-			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed });
+			await workflow.call({
+				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
+				headers: authed,
+			});
 			expect(workflow.saves).toBe(3); // settles the burst
-			await workflow.call({ body: withEnvelope(body(), { event_uuid: 'burst-0' }), headers: authed });
+			await workflow.call({
+				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
+				headers: authed,
+			});
 			expect(workflow.saves).toBe(3); // nothing left to save: a pure drop writes nothing
 			forgetProcessMemory();
 			const redeliveries = await Promise.all(
-				[0, 1, 2, 3, 4].map((i) => workflow.call({ body: withEnvelope(body(), { event_uuid: `burst-${i}` }), headers: authed })),
+				[0, 1, 2, 3, 4].map((i) =>
+					workflow.call({
+						body: withEnvelope(body(), { event_uuid: `burst-${i}` }),
+						headers: authed,
+					}),
+				),
 			);
 			expect(redeliveries.map((answer) => answer.body?.reason)).toEqual(Array(5).fill('duplicate'));
 		});
@@ -337,39 +472,88 @@ describe('Captain.AI Trigger through webhook()', () => {
 			const workflow = captainWorkflow();
 			const waiting = [];
 			for (let i = 0; i < MAX_DELIVERIES_IN_FLIGHT; i++) {
-				waiting.push(await workflow.start({ body: withEnvelope(body(), { event_uuid: `wait-${i}` }), headers: authed }));
+				waiting.push(
+					await workflow.start({
+						body: withEnvelope(body(), { event_uuid: `wait-${i}` }),
+						headers: authed,
+					}),
+				);
 			}
-			const refused = await workflow.call({ body: withEnvelope(body(), { event_uuid: 'one-too-many' }), headers: authed });
-			expect(refused).toMatchObject({ status: 503, body: { error: 'busy' }, startsExecution: false });
+			const refused = await workflow.call({
+				body: withEnvelope(body(), { event_uuid: 'one-too-many' }),
+				headers: authed,
+			});
+			expect(refused).toMatchObject({
+				status: 503,
+				body: { error: 'busy' },
+				startsExecution: false,
+			});
 			expect(refused.headers['retry-after']).toBe('10');
 			// a duplicate costs nothing and is still answered 200
 			await waiting[0].finish();
-			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'wait-0' }), headers: authed })).body).toMatchObject({ reason: 'duplicate' });
+			expect(
+				(
+					await workflow.call({
+						body: withEnvelope(body(), { event_uuid: 'wait-0' }),
+						headers: authed,
+					})
+				).body,
+			).toMatchObject({ reason: 'duplicate' });
 			for (const call of waiting.slice(1, 10)) await call.finish();
-			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'one-too-many' }), headers: authed })).body).toMatchObject({ status: 'accepted' });
+			expect(
+				(
+					await workflow.call({
+						body: withEnvelope(body(), { event_uuid: 'one-too-many' }),
+						headers: authed,
+					})
+				).body,
+			).toMatchObject({ status: 'accepted' });
 			now += MAX_IN_FLIGHT_WAIT_MS + 1;
-			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'late' }), headers: authed })).status).toBe(503);
+			expect(
+				(
+					await workflow.call({
+						body: withEnvelope(body(), { event_uuid: 'late' }),
+						headers: authed,
+					})
+				).status,
+			).toBe(503);
 			for (const call of waiting.slice(10)) await call.finish();
-			expect((await workflow.call({ body: withEnvelope(body(), { event_uuid: 'late' }), headers: authed })).body).toMatchObject({ status: 'accepted' });
+			expect(
+				(
+					await workflow.call({
+						body: withEnvelope(body(), { event_uuid: 'late' }),
+						headers: authed,
+					})
+				).body,
+			).toMatchObject({ status: 'accepted' });
 		});
 	});
 });
 
 describe('publishing and the credential test, in n8n-core contexts', () => {
 	test('checkExists passes with a valid allowlist and fails naming the setting and the bad entry', async () => {
-		await expect(captainWorkflow({ options: { allowedAddresses: '203.0.113.7, 198.51.100.0/24' } }).activate()).resolves.toBe(true);
+		await expect(
+			captainWorkflow({ options: { allowedAddresses: '203.0.113.7, 198.51.100.0/24' } }).activate(),
+		).resolves.toBe(true);
 		await expect(captainWorkflow().activate()).resolves.toBe(true);
-		await expect(captainWorkflow({ options: { allowedAddresses: '203.0.113.7, not-an-address' } }).activate()).rejects.toThrow(
-			'Allowed Addresses: "not-an-address" is not an IP address or CIDR range',
-		);
+		await expect(
+			captainWorkflow({ options: { allowedAddresses: '203.0.113.7, not-an-address' } }).activate(),
+		).rejects.toThrow('Allowed Addresses: "not-an-address" is not an IP address or CIDR range');
 	});
 
 	test('the credential test refuses an empty, padded or short token and accepts a long one', async () => {
 		const workflow = captainWorkflow();
-		const test = (authToken: string) => workflow.testCredential('captainAiAuthTokenTest', { authToken });
+		const test = (authToken: string) =>
+			workflow.testCredential('captainAiAuthTokenTest', { authToken });
 		expect(await test('')).toMatchObject({ status: 'Error', message: 'The Auth-Token is empty.' });
-		expect(await test(' padded-token-0123456789 ')).toMatchObject({ status: 'Error', message: expect.stringContaining('starts or ends with a space') });
-		expect(await test('short-tok')).toMatchObject({ status: 'Error', message: expect.stringContaining('shorter than 16 characters') });
+		expect(await test(' padded-token-0123456789 ')).toMatchObject({
+			status: 'Error',
+			message: expect.stringContaining('starts or ends with a space'),
+		});
+		expect(await test('short-tok')).toMatchObject({
+			status: 'Error',
+			message: expect.stringContaining('shorter than 16 characters'),
+		});
 		expect(await test(TOKEN)).toMatchObject({ status: 'OK' });
 	});
 });

@@ -25,7 +25,17 @@ import services from '../real-n8n/services.js';
 
 const { N8n, freePort, httpRequest, sleep } = harness;
 const { Services } = services;
-const { sendDeliveries, settleExecutions, recordedRuns, tally, formatAnswers, isAccepted, seededRandom, parseArgs, checkList } = deliveries;
+const {
+	sendDeliveries,
+	settleExecutions,
+	recordedRuns,
+	tally,
+	formatAnswers,
+	isAccepted,
+	seededRandom,
+	parseArgs,
+	checkList,
+} = deliveries;
 
 const args = parseArgs(process.argv.slice(2));
 const EVENTS = Number(args.events ?? 300);
@@ -35,14 +45,14 @@ const ARRIVE_CALL_INTERVAL_MS = 1000;
 const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const TOKEN = `queue-${randomUUID()}`;
 const PACKAGE = 'n8n-nodes-captain-arrive';
-const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name) =>
+	JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'));
 const orderStatus = fixture('captain/order_status_updated');
 const etaUpdated = fixture('captain/agent_eta_updated');
 const adEstimates = fixture('arrive/ad-estimates');
 
 const checks = checkList();
 const { check } = checks;
-
 
 // ------------------------------------------------------------------------------------------
 // The set-up
@@ -67,7 +77,12 @@ async function startQueueMode(folder) {
 	};
 	// The main process migrates the database and hosts the editor and API; production
 	// webhooks go to the webhook processes only.
-	const main = new N8n({ version: VERSION, userFolder, logName: 'main.log', env: { ...common, N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' } });
+	const main = new N8n({
+		version: VERSION,
+		userFolder,
+		logName: 'main.log',
+		env: { ...common, N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' },
+	});
 	await main.start();
 	await main.setUp();
 	const healthPort = await freePort();
@@ -78,10 +93,22 @@ async function startQueueMode(folder) {
 		installPackage: false,
 		healthPort,
 		logName: 'worker.log',
-		env: { ...common, QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(healthPort) },
+		env: {
+			...common,
+			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+			QUEUE_HEALTH_CHECK_PORT: String(healthPort),
+		},
 	});
 	const webhooks = [1, 2].map(
-		(i) => new N8n({ version: VERSION, userFolder, command: 'webhook', installPackage: false, logName: `webhook-${i}.log`, env: common }),
+		(i) =>
+			new N8n({
+				version: VERSION,
+				userFolder,
+				command: 'webhook',
+				installPackage: false,
+				logName: `webhook-${i}.log`,
+				env: common,
+			}),
 	);
 	await Promise.all([worker.start(), ...webhooks.map((webhook) => webhook.start())]);
 	const nginx = await servers.startNginx(webhooks.map((webhook) => webhook.port));
@@ -109,15 +136,23 @@ async function publishTrigger(setUp, { name, type, path, parameters, credential 
 				position: [0, 0],
 				webhookId,
 				parameters,
-				...(credential ? { credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } } } : {}),
+				...(credential
+					? { credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } } }
+					: {}),
 			},
 		],
 		connections: {},
 	});
 	await setUp.main.activateWorkflow(created.id);
 	// Both webhook processes must serve it before the stream starts.
-	for (const webhook of setUp.webhooks) await webhook.waitForWebhook(webhook.webhookUrl(webhookId, path));
-	return { id: created.id, webhookId, path, urlThrough: (port) => `http://127.0.0.1:${port}/webhook/${webhookId}/${path}` };
+	for (const webhook of setUp.webhooks)
+		await webhook.waitForWebhook(webhook.webhookUrl(webhookId, path));
+	return {
+		id: created.id,
+		webhookId,
+		path,
+		urlThrough: (port) => `http://127.0.0.1:${port}/webhook/${webhookId}/${path}`,
+	};
 }
 
 // ------------------------------------------------------------------------------------------
@@ -130,7 +165,11 @@ function captainEvent(index, order, attempt = 1) {
 		event_uuid: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
 		created_at: createdAt,
 		metadata: { sent_at: createdAt, delivery_attempt: attempt },
-		data: { ...structuredClone(orderStatus.data), order_uuid: `order-${order}`, order_status: ['in_progress', 'completed'][index % 2] },
+		data: {
+			...structuredClone(orderStatus.data),
+			order_uuid: `order-${order}`,
+			order_status: ['in_progress', 'completed'][index % 2],
+		},
 	};
 }
 
@@ -146,7 +185,8 @@ function captainStream() {
 		const order = Math.floor(next() * (EVENTS / 5));
 		const burst = index % 40 === 20 ? 12 : 1;
 		for (let copy = 0; copy < burst; copy++) sequence.push({ index, order, attempt: 1 + copy });
-		if (next() < 0.25) redeliveries.push({ at: index + 5 + Math.floor(next() * 60), index, order, attempt: 2 });
+		if (next() < 0.25)
+			redeliveries.push({ at: index + 5 + Math.floor(next() * 60), index, order, attempt: 2 });
 		for (const due of redeliveries.filter((r) => r.at === index)) sequence.push(due);
 	}
 	for (const late of redeliveries.filter((r) => r.at >= EVENTS)) sequence.push(late);
@@ -156,7 +196,16 @@ function captainStream() {
 /** ARRIVE: TRIPS trips, staggered; each call lists every open trip; 15% of calls are sent twice. */
 function arriveCalls() {
 	const next = seededRandom(23);
-	const lifecycle = ['in-transit', 'in-transit', 'approaching', 'approaching', 'approaching', 'arrived', 'arrived', 'arrived'];
+	const lifecycle = [
+		'in-transit',
+		'in-transit',
+		'approaching',
+		'approaching',
+		'approaching',
+		'arrived',
+		'arrived',
+		'arrived',
+	];
 	const ticks = TRIPS * 2 + lifecycle.length;
 	const calls = [];
 	const expected = new Set();
@@ -193,26 +242,67 @@ function arriveCalls() {
 async function basicAnswers(setUp, route, port, workflows) {
 	const captainUrl = workflows.captain.urlThrough(port);
 	const auth = { 'Auth-Token': TOKEN };
-	const fresh = { ...captainEvent(900_000 + Math.floor(Math.random() * 1000), 'basic'), event_uuid: randomUUID() };
+	const fresh = {
+		...captainEvent(900_000 + Math.floor(Math.random() * 1000), 'basic'),
+		event_uuid: randomUUID(),
+	};
 	const answers = {
 		noToken: await httpRequest('POST', captainUrl, { body: fresh }),
-		badBody: await httpRequest('POST', captainUrl, { headers: auth, body: { ...fresh, event_uuid: undefined } }),
-		filtered: await httpRequest('POST', captainUrl, { headers: auth, body: { ...etaUpdated, event_uuid: randomUUID() } }),
+		badBody: await httpRequest('POST', captainUrl, {
+			headers: auth,
+			body: { ...fresh, event_uuid: undefined },
+		}),
+		filtered: await httpRequest('POST', captainUrl, {
+			headers: auth,
+			body: { ...etaUpdated, event_uuid: randomUUID() },
+		}),
 		accepted: await httpRequest('POST', captainUrl, { headers: auth, body: fresh }),
-		notArrive: await httpRequest('POST', workflows.arriveOnly.urlThrough(port), { body: adEstimates }),
+		notArrive: await httpRequest('POST', workflows.arriveOnly.urlThrough(port), {
+			body: adEstimates,
+		}),
 	};
-	check(`${route}: Captain without Auth-Token → 401`, answers.noToken.status === 401, `${answers.noToken.status}`);
-	check(`${route}: Captain malformed → 400 naming event_uuid`, answers.badBody.status === 400 && answers.badBody.body?.field === 'event_uuid');
-	check(`${route}: Captain event not selected → 200 filtered`, answers.filtered.status === 200 && answers.filtered.body?.reason === 'filtered');
-	check(`${route}: Captain fresh event → 200 accepted`, isAccepted(answers.accepted), JSON.stringify(answers.accepted.body));
-	check(`${route}: ARRIVE from 127.0.0.1 (X-Forwarded-For by nginx) → 403`, answers.notArrive.status === 403, JSON.stringify(answers.notArrive.body));
+	check(
+		`${route}: Captain without Auth-Token → 401`,
+		answers.noToken.status === 401,
+		`${answers.noToken.status}`,
+	);
+	check(
+		`${route}: Captain malformed → 400 naming event_uuid`,
+		answers.badBody.status === 400 && answers.badBody.body?.field === 'event_uuid',
+	);
+	check(
+		`${route}: Captain event not selected → 200 filtered`,
+		answers.filtered.status === 200 && answers.filtered.body?.reason === 'filtered',
+	);
+	check(
+		`${route}: Captain fresh event → 200 accepted`,
+		isAccepted(answers.accepted),
+		JSON.stringify(answers.accepted.body),
+	);
+	check(
+		`${route}: ARRIVE from 127.0.0.1 (X-Forwarded-For by nginx) → 403`,
+		answers.notArrive.status === 403,
+		JSON.stringify(answers.notArrive.body),
+	);
 	await settleExecutions(setUp.main, workflows.captain.id, { quietMs: 2000 });
 	const executions = await setUp.main.listExecutions(workflows.captain.id, { includeData: false });
-	const arriveOnlyRuns = await setUp.main.listExecutions(workflows.arriveOnly.id, { includeData: false });
-	check(`${route}: only the accepted event started an execution`, executions.length === 1 && arriveOnlyRuns.length === 0, `${executions.length} + ${arriveOnlyRuns.length}`);
+	const arriveOnlyRuns = await setUp.main.listExecutions(workflows.arriveOnly.id, {
+		includeData: false,
+	});
+	check(
+		`${route}: only the accepted event started an execution`,
+		executions.length === 1 && arriveOnlyRuns.length === 0,
+		`${executions.length} + ${arriveOnlyRuns.length}`,
+	);
 	const workerLog = readFileSync(setUp.worker.logFile, 'utf8');
-	const ranOnWorker = executions.every((execution) => new RegExp(`execution ${execution.id}\\b`).test(workerLog));
-	check(`${route}: the execution ran on the worker`, ranOnWorker && executions.length > 0, executions.map((e) => e.id).join(','));
+	const ranOnWorker = executions.every((execution) =>
+		new RegExp(`execution ${execution.id}\\b`).test(workerLog),
+	);
+	check(
+		`${route}: the execution ran on the worker`,
+		ranOnWorker && executions.length > 0,
+		executions.map((e) => e.id).join(','),
+	);
 }
 
 async function captainStreamWithKill(setUp, route, port, workflow) {
@@ -226,7 +316,8 @@ async function captainStreamWithKill(setUp, route, port, workflow) {
 	}));
 	// Kill hard, halfway through, the webhook process that has enqueued more of this stream's
 	// runs (with URI-hash routing: the one serving this URL), and start it again meanwhile.
-	const enqueued = (webhook) => (readFileSync(webhook.logFile, 'utf8').match(/Enqueued execution/g) ?? []).length;
+	const enqueued = (webhook) =>
+		(readFileSync(webhook.logFile, 'utf8').match(/Enqueued execution/g) ?? []).length;
 	const enqueuedBefore = setUp.webhooks.map(enqueued);
 	let answered = 0;
 	let restarted;
@@ -247,17 +338,28 @@ async function captainStreamWithKill(setUp, route, port, workflow) {
 	});
 	await restarted;
 	await settleExecutions(setUp.main, workflow.id);
-	const runs = await recordedRuns(setUp.main, workflow.id, (item) => [Number(String(item.eventId).slice(-12))]);
+	const runs = await recordedRuns(setUp.main, workflow.id, (item) => [
+		Number(String(item.eventId).slice(-12)),
+	]);
 	const distinct = new Set(sequence.map(({ index }) => index));
 	const { doubled, lost } = tally(distinct, runs);
 	// Deliveries in flight at the kill (and retried) also count as touched.
-	for (const { index } of sequence.slice(Math.floor(sequence.length / 2) - 8)) touchedByKill.add(index);
+	for (const { index } of sequence.slice(Math.floor(sequence.length / 2) - 8))
+		touchedByKill.add(index);
 	const beforeKill = [...distinct].filter((index) => !touchedByKill.has(index));
 	const doubledBeforeKill = tally(beforeKill, runs).doubled;
 	const acceptedLost = [...sent.accepted].filter((key) => !runs.runsPerKey.has(key)).length;
-	check(`${route}: Captain stream, 0 lost (every event has a successful run)`, lost === 0 && acceptedLost === 0 && sent.unanswered === 0, `${lost} without a run, ${acceptedLost} accepted without a run`);
+	check(
+		`${route}: Captain stream, 0 lost (every event has a successful run)`,
+		lost === 0 && acceptedLost === 0 && sent.unanswered === 0,
+		`${lost} without a run, ${acceptedLost} accepted without a run`,
+	);
 	if (route === 'URI hash') {
-		check(`${route}: Captain events all of whose deliveries came before the kill ran exactly once`, doubledBeforeKill === 0, `${doubledBeforeKill} doubled of ${beforeKill.length}`);
+		check(
+			`${route}: Captain events all of whose deliveries came before the kill ran exactly once`,
+			doubledBeforeKill === 0,
+			`${doubledBeforeKill} doubled of ${beforeKill.length}`,
+		);
 	}
 	return {
 		route,
@@ -276,12 +378,30 @@ async function arriveTripLives(setUp, route, port, workflow) {
 	const { calls, expected } = arriveCalls();
 	const deliveryList = calls.map((body) => () => ({ url, body, headers: {}, key: body.timestamp }));
 	// ARRIVE calls one account's URL one call after another, about a second apart.
-	const sent = await sendDeliveries(deliveryList, { concurrency: 1, pacingMs: ARRIVE_CALL_INTERVAL_MS });
+	const sent = await sendDeliveries(deliveryList, {
+		concurrency: 1,
+		pacingMs: ARRIVE_CALL_INTERVAL_MS,
+	});
 	await settleExecutions(setUp.main, workflow.id);
-	const runs = await recordedRuns(setUp.main, workflow.id, (item) => [`${item.tripId}:${item.ackToken}`]);
+	const runs = await recordedRuns(setUp.main, workflow.id, (item) => [
+		`${item.tripId}:${item.ackToken}`,
+	]);
 	const { doubled, lost } = tally(expected, runs);
-	check(`${route}: ARRIVE trip lives, every approach and arrival fired (0 lost)`, lost === 0 && sent.unanswered === 0, `${lost} lost of ${expected.size}`);
-	return { route, kind: 'ARRIVE trip lives (approach + arrival per trip)', deliveries: calls.length, distinct: expected.size, sent, runs, doubled, lost };
+	check(
+		`${route}: ARRIVE trip lives, every approach and arrival fired (0 lost)`,
+		lost === 0 && sent.unanswered === 0,
+		`${lost} lost of ${expected.size}`,
+	);
+	return {
+		route,
+		kind: 'ARRIVE trip lives (approach + arrival per trip)',
+		deliveries: calls.length,
+		distinct: expected.size,
+		sent,
+		runs,
+		doubled,
+		lost,
+	};
 }
 
 // ------------------------------------------------------------------------------------------
@@ -293,7 +413,9 @@ const rows = [];
 let setUp;
 try {
 	setUp = await startQueueMode(folder);
-	const credential = await setUp.main.createCredential('queue token', 'captainAiWebhookApi', { authToken: TOKEN });
+	const credential = await setUp.main.createCredential('queue token', 'captainAiWebhookApi', {
+		authToken: TOKEN,
+	});
 	for (const [route, port] of [
 		['URI hash', setUp.nginx.byUri],
 		['round-robin', setUp.nginx.roundRobin],
@@ -304,28 +426,49 @@ try {
 				type: 'captainAiTrigger',
 				path: 'events',
 				credential,
-				parameters: { events: ['order_status_updated', 'order_assigned'], options: { dropOutOfOrder: false } },
+				parameters: {
+					events: ['order_status_updated', 'order_assigned'],
+					options: { dropOutOfOrder: false },
+				},
 			}),
-			arrive: await publishTrigger(setUp, { name: `ARRIVE ${route}`, type: 'arriveTrigger', path: 'arrive', parameters: { sourceRestriction: 'none' } }),
-			arriveOnly: await publishTrigger(setUp, { name: `ARRIVE only ${route}`, type: 'arriveTrigger', path: 'arrive', parameters: {} }),
+			arrive: await publishTrigger(setUp, {
+				name: `ARRIVE ${route}`,
+				type: 'arriveTrigger',
+				path: 'arrive',
+				parameters: { sourceRestriction: 'none' },
+			}),
+			arriveOnly: await publishTrigger(setUp, {
+				name: `ARRIVE only ${route}`,
+				type: 'arriveTrigger',
+				path: 'arrive',
+				parameters: {},
+			}),
 		};
 		await basicAnswers(setUp, route, port, workflows);
 		const stream = await captainStreamWithKill(setUp, route, port, workflows.captain);
 		const trips = await arriveTripLives(setUp, route, port, workflows.arrive);
 		rows.push(stream, trips);
 		if (route === 'URI hash') {
-			check(`${route}: ARRIVE trip lives, 0 doubled`, trips.doubled === 0, `${trips.doubled} doubled`);
+			check(
+				`${route}: ARRIVE trip lives, 0 doubled`,
+				trips.doubled === 0,
+				`${trips.doubled} doubled`,
+			);
 		}
 	}
 } finally {
 	if (setUp) await stopQueueMode(setUp);
 }
 
-console.log(`\nQueue mode: n8n ${VERSION} (main + worker + 2 webhook processes), PostgreSQL, Redis, nginx; ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+	`\nQueue mode: n8n ${VERSION} (main + worker + 2 webhook processes), PostgreSQL, Redis, nginx; ${new Date().toISOString().slice(0, 10)}`,
+);
 console.log('| routing | stream | deliveries | distinct | answers | executions | doubled | lost |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const row of rows) {
-	console.log(`| ${row.route} | ${row.kind} | ${row.deliveries} | ${row.distinct} | ${formatAnswers(row.sent.answers)} | ${JSON.stringify(row.runs.byStatus)} | ${row.doubled} | ${row.lost} |`);
+	console.log(
+		`| ${row.route} | ${row.kind} | ${row.deliveries} | ${row.distinct} | ${formatAnswers(row.sent.answers)} | ${JSON.stringify(row.runs.byStatus)} | ${row.doubled} | ${row.lost} |`,
+	);
 }
 const failed = checks.failed;
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

@@ -7,7 +7,9 @@
 const { httpRequest, nodeOutputItems, sleep } = require('./n8n');
 
 function percentile(sorted, p) {
-	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+	return sorted.length
+		? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+		: NaN;
 }
 
 /** A short label for an answer: status plus the JSON reason or status. */
@@ -25,7 +27,10 @@ const isAccepted = (answer) => answer.status === 200 && answer.body?.status === 
  * spaces each sender's deliveries (a provider that calls every few seconds). Returns rates,
  * latencies, answers by label, and the keys answered "accepted".
  */
-async function sendDeliveries(deliveries, { concurrency = 8, pacingMs = 0, shouldStop = () => false, onAnswer } = {}) {
+async function sendDeliveries(
+	deliveries,
+	{ concurrency = 8, pacingMs = 0, shouldStop = () => false, onAnswer } = {},
+) {
 	const latencies = [];
 	const answers = new Map();
 	const accepted = new Set();
@@ -82,7 +87,9 @@ async function settleExecutions(n8n, workflowId, { quietMs = 5000, timeoutMs = 1
 	let quietSince = Date.now();
 	while (Date.now() < deadline) {
 		const executions = await n8n.listExecutions(workflowId, { includeData: false });
-		const unfinished = executions.filter((e) => ['new', 'running', 'waiting'].includes(e.status)).length;
+		const unfinished = executions.filter((e) =>
+			['new', 'running', 'waiting'].includes(e.status),
+		).length;
 		const signature = `${executions.length}/${unfinished}`;
 		if (signature !== last) {
 			last = signature;

@@ -19,7 +19,12 @@ const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const PORT = Number(process.env.N8N_PORT || 5678);
 const USER_FOLDER = join(REPO_ROOT, '.n8n-dev');
 const STATE_FILE = join(USER_FOLDER, 'dev-state.json');
-const DEV_OWNER = { email: 'dev@example.com', firstName: 'Dev', lastName: 'User', password: 'CaptainArrive-Dev-1' };
+const DEV_OWNER = {
+	email: 'dev@example.com',
+	firstName: 'Dev',
+	lastName: 'User',
+	password: 'CaptainArrive-Dev-1',
+};
 const API_KEY_LABEL = 'captain-arrive-dev';
 // Fixed webhook ids: the production URLs stay the same from one `npm run dev` to the next.
 const WEBHOOK_IDS = {
@@ -53,7 +58,9 @@ function editFields(position) {
 			mode: 'manual',
 			includeOtherFields: true,
 			assignments: {
-				assignments: [{ id: randomUUID(), name: 'receivedAt', value: '={{ $now.toISO() }}', type: 'string' }],
+				assignments: [
+					{ id: randomUUID(), name: 'receivedAt', value: '={{ $now.toISO() }}', type: 'string' },
+				],
 			},
 			options: {},
 		},
@@ -136,7 +143,12 @@ function curl(url, headers, body) {
 /** A Captain.AI order_assigned event, new on every run: fresh event_uuid and timestamps. */
 function captainSample() {
 	const body = fixture('captain', 'order_assigned');
-	return { ...body, event_uuid: FRESH_UUID, created_at: NOW, metadata: { ...body.metadata, sent_at: NOW } };
+	return {
+		...body,
+		event_uuid: FRESH_UUID,
+		created_at: NOW,
+		metadata: { ...body.metadata, sent_at: NOW },
+	};
 }
 
 /** The ARRIVE sample call; a fresh ack token makes each run a new arrival (else: duplicate). */
@@ -146,7 +158,10 @@ function arriveSample() {
 	return {
 		...body,
 		timestamp: NOW,
-		data: { ...body.data, estimates: [{ ...estimate, ack: { ...estimate.ack, token: FRESH_UUID } }, ...others] },
+		data: {
+			...body.data,
+			estimates: [{ ...estimate, ack: { ...estimate.ack, token: FRESH_UUID } }, ...others],
+		},
 	};
 }
 
@@ -180,17 +195,33 @@ async function main() {
 	const state = readState();
 	state.authToken ??= randomBytes(24).toString('hex');
 	// A new credential each start (the public API of n8n 1.x cannot read or update one), same token.
-	const credential = await n8n.createCredential('Captain.AI Auth-Token (dev)', 'captainAiWebhookApi', {
-		authToken: state.authToken,
-	});
-	const captainId = await upsertAndPublish(n8n, state.workflows?.captain, captainWorkflow(credential));
+	const credential = await n8n.createCredential(
+		'Captain.AI Auth-Token (dev)',
+		'captainAiWebhookApi',
+		{
+			authToken: state.authToken,
+		},
+	);
+	const captainId = await upsertAndPublish(
+		n8n,
+		state.workflows?.captain,
+		captainWorkflow(credential),
+	);
 	const arriveId = await upsertAndPublish(n8n, state.workflows?.arrive, arriveWorkflow());
 	if (state.credentialId && state.credentialId !== credential.id) {
 		await n8n.api('DELETE', `/credentials/${state.credentialId}`).catch(() => undefined);
 	}
 	writeFileSync(
 		STATE_FILE,
-		JSON.stringify({ authToken: state.authToken, credentialId: credential.id, workflows: { captain: captainId, arrive: arriveId } }, null, 2) + '\n',
+		JSON.stringify(
+			{
+				authToken: state.authToken,
+				credentialId: credential.id,
+				workflows: { captain: captainId, arrive: arriveId },
+			},
+			null,
+			2,
+		) + '\n',
 	);
 
 	const captainUrl = n8n.webhookUrl(WEBHOOK_IDS.captain, 'events');
@@ -216,7 +247,7 @@ async function main() {
 		'',
 		`ARRIVE Trigger → Edit Fields   (${n8n.baseUrl}/workflow/${arriveId})`,
 		`  Production URL: ${arriveUrl}`,
-		'  Allowed senders: ARRIVE\'s addresses and 127.0.0.1, ::1 (Extra Allowed Addresses).',
+		"  Allowed senders: ARRIVE's addresses and 127.0.0.1, ::1 (Extra Allowed Addresses).",
 		'  Send the sample ad-estimates call (new ack token on each run, so a new arrival):',
 		'',
 		curl(arriveUrl, {}, arriveSample()),

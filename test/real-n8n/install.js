@@ -30,7 +30,9 @@ function cacheRoot() {
 const NATIVE_BINARIES = ['sqlite3/build/Release/node_sqlite3.node'];
 
 function npmEnvironment(extra = {}) {
-	const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)));
+	const inherited = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => !/^npm_(config|package|lifecycle)_/i.test(key)),
+	);
 	return { ...inherited, ...extra };
 }
 
@@ -65,7 +67,11 @@ function ensureNodeRuntime() {
 		rmSync(dir, { recursive: true, force: true });
 		mkdirSync(dir, { recursive: true });
 		writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-		const ms = run('npm', ['install', '--no-save', '--no-package-lock', `${pkg}@${NODE_RUNTIME_VERSION}`], { cwd: dir, env: npmEnvironment() });
+		const ms = run(
+			'npm',
+			['install', '--no-save', '--no-package-lock', `${pkg}@${NODE_RUNTIME_VERSION}`],
+			{ cwd: dir, env: npmEnvironment() },
+		);
 		writeFileSync(join(dir, '.complete'), `${ms}\n`);
 		log(`Node ${NODE_RUNTIME_VERSION} installed in ${(ms / 1000).toFixed(0)} s`);
 	}
@@ -83,18 +89,26 @@ function ensureN8n(version = DEFAULT_N8N_VERSION) {
 		mkdirSync(dir, { recursive: true });
 		// n8n 1.x depends on an xlsx tarball on a CDN; the registry's 0.18.5 is the same library.
 		const overrides = version.startsWith('1.') ? { xlsx: '0.18.5' } : {};
-		writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, overrides }, null, 2) + '\n');
+		writeFileSync(
+			join(dir, 'package.json'),
+			JSON.stringify({ private: true, overrides }, null, 2) + '\n',
+		);
 		const env = npmEnvironment({
 			PATH: `${runtime.binDir}:${process.env.PATH}`,
 			...(runtime.headersDir ? { npm_config_nodedir: runtime.headersDir } : {}),
 		});
 		// --ignore-scripts: a native dependency (kafka) downloads sources from the internet.
-		const installMs = run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${version}`], { cwd: dir, env });
+		const installMs = run(
+			'npm',
+			['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${version}`],
+			{ cwd: dir, env },
+		);
 		// The two natives n8n needs to start (SQLite) and to evaluate expressions (isolated-vm).
 		const rebuildMs = run('npm', ['rebuild', 'sqlite3', 'isolated-vm'], { cwd: dir, env });
 		// A rebuild that ran no scripts exits 0 too: check that the binaries are there.
 		for (const binary of NATIVE_BINARIES) {
-			if (!existsSync(join(dir, 'node_modules', binary))) throw new Error(`n8n ${version}: ${binary} was not built; see the npm output above`);
+			if (!existsSync(join(dir, 'node_modules', binary)))
+				throw new Error(`n8n ${version}: ${binary} was not built; see the npm output above`);
 		}
 		writeFileSync(join(dir, '.complete'), JSON.stringify({ installMs, rebuildMs }) + '\n');
 		log(`n8n ${version} installed in ${((installMs + rebuildMs) / 1000).toFixed(0)} s`);

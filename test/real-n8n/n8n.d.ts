@@ -97,7 +97,11 @@ export declare class N8n {
 	 * credential of package.json#n8n. Returns the package's node type names. */
 	assertPackageLoaded(): Promise<string[]>;
 	api(method: string, route: string, body?: unknown): Promise<any>;
-	createCredential(name: string, type: string, data: Record<string, unknown>): Promise<{ id: string; name: string }>;
+	createCredential(
+		name: string,
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<{ id: string; name: string }>;
 	createWorkflow(workflow: WorkflowInput): Promise<Workflow>;
 	updateWorkflow(id: string, workflow: WorkflowInput): Promise<Workflow>;
 	listWorkflows(): Promise<Workflow[]>;
@@ -109,7 +113,11 @@ export declare class N8n {
 	post(url: string, body: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
 	/** Executions of a workflow, newest first (n8n 1.x also lists running ones, without data). */
 	listExecutions(workflowId: string, options?: { includeData?: boolean }): Promise<Execution[]>;
-	waitForExecutions(workflowId: string, count: number, options?: { timeoutMs?: number; intervalMs?: number }): Promise<Execution[]>;
+	waitForExecutions(
+		workflowId: string,
+		count: number,
+		options?: { timeoutMs?: number; intervalMs?: number },
+	): Promise<Execution[]>;
 }
 
 export declare const REPO_ROOT: string;
@@ -124,5 +132,8 @@ export declare function httpRequest(
 ): Promise<HttpAnswer>;
 export declare function freePort(): Promise<number>;
 /** The JSON of the items `nodeName` output in `execution` (first run, first output). */
-export declare function nodeOutputItems(execution: Execution, nodeName: string): Array<Record<string, any>>;
+export declare function nodeOutputItems(
+	execution: Execution,
+	nodeName: string,
+): Array<Record<string, any>>;
 export declare function sleep(ms: number): Promise<void>;

@@ -37,10 +37,17 @@ function runNpm(args, cwd, extraEnv = {}) {
 	const result = spawnSync('npm', args, {
 		cwd,
 		encoding: 'utf8',
-		env: { ...process.env, npm_config_ignore_scripts: 'true', npm_config_update_notifier: 'false', ...extraEnv },
+		env: {
+			...process.env,
+			npm_config_ignore_scripts: 'true',
+			npm_config_update_notifier: 'false',
+			...extraEnv,
+		},
 	});
 	if (result.status !== 0) {
-		throw new Error(`npm ${args.join(' ')} failed in ${cwd} (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+		throw new Error(
+			`npm ${args.join(' ')} failed in ${cwd} (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+		);
 	}
 	return result.stdout;
 }
@@ -52,7 +59,9 @@ function runNpm(args, cwd, extraEnv = {}) {
 function packPackage(destDir) {
 	const missing = builtEntryPoints().filter((file) => !fs.existsSync(path.join(REPO_ROOT, file)));
 	if (missing.length > 0) {
-		throw new Error(`package.json#n8n lists files that are not built: ${missing.join(', ')}. Run \`npm run build\`.`);
+		throw new Error(
+			`package.json#n8n lists files that are not built: ${missing.join(', ')}. Run \`npm run build\`.`,
+		);
 	}
 	fs.mkdirSync(destDir, { recursive: true });
 	const out = runNpm(['pack', '--json', '--pack-destination', destDir], REPO_ROOT);
@@ -75,17 +84,29 @@ function installPackage(userFolder) {
 	fs.mkdirSync(nodesDir, { recursive: true });
 	const manifest = path.join(nodesDir, 'package.json');
 	if (!fs.existsSync(manifest)) {
-		fs.writeFileSync(manifest, JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2) + '\n');
+		fs.writeFileSync(
+			manifest,
+			JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2) + '\n',
+		);
 	}
 	const installed = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
 	fs.rmSync(installed, { recursive: true, force: true });
 	const tarball = packPackage(nodesDir);
 	runNpm(
-		['install', `./${path.basename(tarball)}`, '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock'],
+		[
+			'install',
+			`./${path.basename(tarball)}`,
+			'--legacy-peer-deps',
+			'--ignore-scripts',
+			'--no-audit',
+			'--no-fund',
+			'--no-package-lock',
+		],
 		nodesDir,
 	);
 	const missing = builtEntryPoints().filter((file) => !fs.existsSync(path.join(installed, file)));
-	if (missing.length > 0) throw new Error(`installed package in ${installed} lacks ${missing.join(', ')}`);
+	if (missing.length > 0)
+		throw new Error(`installed package in ${installed} lacks ${missing.join(', ')}`);
 	return installed;
 }
 
@@ -109,7 +130,11 @@ function decode(text) {
 function httpRequest(method, url, { headers = {}, body, timeoutMs = 30_000 } = {}) {
 	return new Promise((resolve, reject) => {
 		const payload =
-			body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+			body === undefined
+				? undefined
+				: typeof body === 'string' || Buffer.isBuffer(body)
+					? body
+					: JSON.stringify(body);
 		const finalHeaders = { ...headers };
 		if (payload !== undefined) {
 			if (!Object.keys(finalHeaders).some((h) => h.toLowerCase() === 'content-type')) {
@@ -117,16 +142,22 @@ function httpRequest(method, url, { headers = {}, body, timeoutMs = 30_000 } = {
 			}
 			finalHeaders['content-length'] = Buffer.byteLength(payload);
 		}
-		const req = http.request(url, { method, headers: finalHeaders, agent: false, timeout: timeoutMs }, (res) => {
-			const chunks = [];
-			res.on('data', (chunk) => chunks.push(chunk));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				resolve({ status: res.statusCode, headers: res.headers, text, body: decode(text) });
-			});
-			res.on('error', reject);
-		});
-		req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)));
+		const req = http.request(
+			url,
+			{ method, headers: finalHeaders, agent: false, timeout: timeoutMs },
+			(res) => {
+				const chunks = [];
+				res.on('data', (chunk) => chunks.push(chunk));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					resolve({ status: res.statusCode, headers: res.headers, text, body: decode(text) });
+				});
+				res.on('error', reject);
+			},
+		);
+		req.on('timeout', () =>
+			req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)),
+		);
 		req.on('error', reject);
 		if (payload !== undefined) req.write(payload);
 		req.end();
@@ -161,7 +192,8 @@ process.on('exit', () => {
 });
 
 /** Environment variables inherited from the caller that would change how n8n behaves. */
-const INHERITED_NOISE = /^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_PATH$|NODE_ENV$)/;
+const INHERITED_NOISE =
+	/^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_PATH$|NODE_ENV$)/;
 
 function quietEnv({ userFolder, port, brokerPort }) {
 	return {
@@ -220,7 +252,13 @@ class N8n {
 	 * @param {string} [options.logName]     file name of its log in the user folder (default n8n.log)
 	 */
 	constructor(options) {
-		this.options = { version: '2.41.1', installPackage: true, env: {}, command: 'start', ...options };
+		this.options = {
+			version: '2.41.1',
+			installPackage: true,
+			env: {},
+			command: 'start',
+			...options,
+		};
 		this.version = this.options.version;
 		this.major = Number(this.version.split('.')[0]);
 		this.userFolder = path.resolve(this.options.userFolder);
@@ -254,12 +292,16 @@ class N8n {
 			const started = Date.now();
 			installPackage(this.userFolder);
 			this.packageInstalled = true;
-			log(`${PACKAGE_NAME} packed and installed into ${nodesDirOf(this.userFolder)} in ${Date.now() - started} ms`);
+			log(
+				`${PACKAGE_NAME} packed and installed into ${nodesDirOf(this.userFolder)} in ${Date.now() - started} ms`,
+			);
 		}
 		this.port ??= this.options.port ?? (await freePort());
 		this.brokerPort ??= await freePort();
 
-		const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !INHERITED_NOISE.test(key)));
+		const inherited = Object.fromEntries(
+			Object.entries(process.env).filter(([key]) => !INHERITED_NOISE.test(key)),
+		);
 		const env = {
 			...inherited,
 			PATH: `${this.install.nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -267,7 +309,10 @@ class N8n {
 			...this.options.env,
 		};
 		const logFd = fs.openSync(this.logFile, 'a');
-		fs.writeSync(logFd, `\n===== ${new Date().toISOString()} starting n8n ${this.version} ${this.options.command} on ${this.baseUrl}\n`);
+		fs.writeSync(
+			logFd,
+			`\n===== ${new Date().toISOString()} starting n8n ${this.version} ${this.options.command} on ${this.baseUrl}\n`,
+		);
 		const started = Date.now();
 		// Own process group: stop() signals n8n and anything it spawned (2.x's task runner).
 		const child = spawn(this.install.node, [this.install.entry, this.options.command], {
@@ -294,7 +339,9 @@ class N8n {
 			throw error;
 		}
 		this.startMs = Date.now() - started;
-		log(`n8n ${this.version} ready on ${this.baseUrl} in ${(this.startMs / 1000).toFixed(1)} s (log: ${this.logFile})`);
+		log(
+			`n8n ${this.version} ready on ${this.baseUrl} in ${(this.startMs / 1000).toFixed(1)} s (log: ${this.logFile})`,
+		);
 		return this;
 	}
 
@@ -307,12 +354,18 @@ class N8n {
 				);
 			}
 			try {
-				const healthBase = this.options.healthPort ? `http://127.0.0.1:${this.options.healthPort}` : this.baseUrl;
-				const health = await httpRequest('GET', `${healthBase}/healthz/readiness`, { timeoutMs: 2000 });
+				const healthBase = this.options.healthPort
+					? `http://127.0.0.1:${this.options.healthPort}`
+					: this.baseUrl;
+				const health = await httpRequest('GET', `${healthBase}/healthz/readiness`, {
+					timeoutMs: 2000,
+				});
 				// /healthz/readiness: database connected and migrated. 1.x has it too.
 				if (health.status === 200 && this.options.command !== 'start') return; // no editor API
 				if (health.status === 200) {
-					const settings = await httpRequest('GET', `${this.baseUrl}/rest/settings`, { timeoutMs: 5000 });
+					const settings = await httpRequest('GET', `${this.baseUrl}/rest/settings`, {
+						timeoutMs: 5000,
+					});
 					if (settings.status === 200) return;
 				}
 			} catch {
@@ -320,7 +373,9 @@ class N8n {
 			}
 			await sleep(500);
 		}
-		throw new Error(`n8n ${this.version} did not become ready within ${timeoutMs} ms; log: ${this.logFile}\n${tail(this.logFile)}`);
+		throw new Error(
+			`n8n ${this.version} did not become ready within ${timeoutMs} ms; log: ${this.logFile}\n${tail(this.logFile)}`,
+		);
 	}
 
 	/** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
@@ -339,7 +394,9 @@ class N8n {
 			};
 			signalGroup('SIGTERM');
 			const timer = setTimeout(() => {
-				log(`n8n ${this.version} did not stop within ${graceMs} ms: SIGKILL (log: ${this.logFile})`);
+				log(
+					`n8n ${this.version} did not stop within ${graceMs} ms: SIGKILL (log: ${this.logFile})`,
+				);
 				signalGroup('SIGKILL');
 			}, graceMs);
 			await child.exited;
@@ -393,7 +450,8 @@ class N8n {
 		const res = await httpRequest('POST', `${this.baseUrl}/rest/login`, {
 			body: { emailOrLdapLoginId: owner.email, password: owner.password },
 		});
-		if (res.status !== 200) throw new Error(`login as ${owner.email} → ${res.status}: ${res.text.slice(0, 300)}`);
+		if (res.status !== 200)
+			throw new Error(`login as ${owner.email} → ${res.status}: ${res.text.slice(0, 300)}`);
 		const setCookie = [].concat(res.headers['set-cookie'] ?? []);
 		const auth = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
 		if (!auth) throw new Error('login answered without an n8n-auth cookie');
@@ -412,7 +470,10 @@ class N8n {
 		const scopes = await this.rest('GET', '/api-keys/scopes');
 		const created = await this.rest('POST', '/api-keys', { label, scopes, expiresAt: null });
 		this.apiKey = created.rawApiKey;
-		if (!this.apiKey) throw new Error(`POST /rest/api-keys gave no rawApiKey: ${JSON.stringify(created).slice(0, 300)}`);
+		if (!this.apiKey)
+			throw new Error(
+				`POST /rest/api-keys gave no rawApiKey: ${JSON.stringify(created).slice(0, 300)}`,
+			);
 		return this.apiKey;
 	}
 
@@ -437,7 +498,10 @@ class N8n {
 
 	/** Every node and credential of package.json#n8n is known to n8n, else an error naming what is not. */
 	async assertPackageLoaded() {
-		const expected = { nodes: PACKAGE_JSON.n8n?.nodes ?? [], credentials: PACKAGE_JSON.n8n?.credentials ?? [] };
+		const expected = {
+			nodes: PACKAGE_JSON.n8n?.nodes ?? [],
+			credentials: PACKAGE_JSON.n8n?.credentials ?? [],
+		};
 		const loaded = {
 			nodes: (await this.typeNames('nodes')).filter((name) => name.startsWith(`${PACKAGE_NAME}.`)),
 			credentials: await this.typeNames('credentials'),
@@ -474,7 +538,9 @@ class N8n {
 			body,
 		});
 		if (res.status >= 400) {
-			const error = new Error(`${method} /api/v1${route} → ${res.status}: ${res.text.slice(0, 500)}`);
+			const error = new Error(
+				`${method} /api/v1${route} → ${res.status}: ${res.text.slice(0, 500)}`,
+			);
 			error.response = res;
 			throw error;
 		}
@@ -498,7 +564,10 @@ class N8n {
 		const all = [];
 		let cursor;
 		do {
-			const page = await this.api('GET', `/workflows?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+			const page = await this.api(
+				'GET',
+				`/workflows?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+			);
 			all.push(...page.data);
 			cursor = page.nextCursor;
 		} while (cursor);
@@ -531,7 +600,9 @@ class N8n {
 			if (last.status >= 200 && last.status < 300) return;
 			await sleep(200);
 		}
-		throw new Error(`${url} is still not registered after ${timeoutMs} ms (preflight ${last?.status}); log: ${this.logFile}`);
+		throw new Error(
+			`${url} is still not registered after ${timeoutMs} ms (preflight ${last?.status}); log: ${this.logFile}`,
+		);
 	}
 
 	/** POSTs `body` (object → JSON) with `headers`. Returns { status, headers, text, body }. */
@@ -544,7 +615,11 @@ class N8n {
 		const all = [];
 		let cursor;
 		do {
-			const query = new URLSearchParams({ workflowId: String(workflowId), includeData: String(includeData), limit: '250' });
+			const query = new URLSearchParams({
+				workflowId: String(workflowId),
+				includeData: String(includeData),
+				limit: '250',
+			});
 			if (cursor) query.set('cursor', cursor);
 			const page = await this.api('GET', `/executions?${query}`);
 			all.push(...page.data);
@@ -578,7 +653,9 @@ function nodeOutputItems(execution, nodeName) {
 	const runs = execution?.data?.resultData?.runData?.[nodeName];
 	if (!runs) {
 		const names = Object.keys(execution?.data?.resultData?.runData ?? {});
-		throw new Error(`execution ${execution?.id} has no run of node "${nodeName}" (nodes run: ${names.join(', ') || 'none'})`);
+		throw new Error(
+			`execution ${execution?.id} has no run of node "${nodeName}" (nodes run: ${names.join(', ') || 'none'})`,
+		);
 	}
 	return (runs[0]?.data?.main?.[0] ?? []).map((item) => item.json);
 }

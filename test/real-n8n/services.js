@@ -19,7 +19,9 @@ function log(message) {
 function run(cmd, args, options = {}) {
 	const result = spawnSync(cmd, args, { encoding: 'utf8', ...options });
 	if (result.status !== 0) {
-		throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+		throw new Error(
+			`${cmd} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+		);
 	}
 	return result.stdout;
 }
@@ -35,12 +37,16 @@ function aptInstall(packages) {
 		aptUpdated = true;
 	}
 	log(`apt-get install ${packages.join(' ')}`);
-	run('apt-get', ['install', '-y', '-qq', ...packages], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+	run('apt-get', ['install', '-y', '-qq', ...packages], {
+		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+	});
 }
 
 function postgresBinDir() {
 	const root = '/usr/lib/postgresql';
-	const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))) : [];
+	const versions = fs.existsSync(root)
+		? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+		: [];
 	if (versions.length === 0) return undefined;
 	const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
 	return path.join(root, newest, 'bin');
@@ -60,7 +66,9 @@ function startDaemon(cmd, args, logFile, options = {}) {
 	const fd = fs.openSync(logFile, 'a');
 	const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true, ...options });
 	fs.closeSync(fd);
-	child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+	child.exited = new Promise((resolve) =>
+		child.on('exit', (code, signal) => resolve({ code, signal })),
+	);
 	return child;
 }
 
@@ -94,7 +102,16 @@ class Services {
 		fs.mkdirSync(sockets, { recursive: true });
 		run('chown', ['postgres:postgres', data, sockets]);
 		const asPostgres = (args) => run('runuser', ['-u', 'postgres', '--', ...args], { cwd: '/' });
-		asPostgres([path.join(bin, 'initdb'), '-D', data, '--auth=trust', '-U', 'postgres', '-E', 'UTF8']);
+		asPostgres([
+			path.join(bin, 'initdb'),
+			'-D',
+			data,
+			'--auth=trust',
+			'-U',
+			'postgres',
+			'-E',
+			'UTF8',
+		]);
 		this.postgresPort = await freePort();
 		const logFile = path.join(this.folder, 'postgres.log');
 		fs.writeFileSync(logFile, '');
@@ -112,7 +129,19 @@ class Services {
 		]);
 		this.postgres = { bin, data };
 		const psql = (sql) =>
-			asPostgres([path.join(bin, 'psql'), '-h', '127.0.0.1', '-p', String(this.postgresPort), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+			asPostgres([
+				path.join(bin, 'psql'),
+				'-h',
+				'127.0.0.1',
+				'-p',
+				String(this.postgresPort),
+				'-U',
+				'postgres',
+				'-v',
+				'ON_ERROR_STOP=1',
+				'-c',
+				sql,
+			]);
 		psql("create user n8n password 'n8n'");
 		psql('create database n8n owner n8n');
 		log(`PostgreSQL on 127.0.0.1:${this.postgresPort}`);
@@ -124,11 +153,28 @@ class Services {
 		this.redisPort = await freePort();
 		const child = startDaemon(
 			'redis-server',
-			['--port', String(this.redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.folder],
+			[
+				'--port',
+				String(this.redisPort),
+				'--bind',
+				'127.0.0.1',
+				'--save',
+				'',
+				'--appendonly',
+				'no',
+				'--dir',
+				this.folder,
+			],
 			path.join(this.folder, 'redis.log'),
 		);
 		this.children.push(child);
-		await waitFor('Redis', async () => spawnSync('redis-cli', ['-p', String(this.redisPort), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG');
+		await waitFor(
+			'Redis',
+			async () =>
+				spawnSync('redis-cli', ['-p', String(this.redisPort), 'ping'], {
+					encoding: 'utf8',
+				}).stdout.trim() === 'PONG',
+		);
 		log(`Redis on 127.0.0.1:${this.redisPort}`);
 		return this.redisPort;
 	}
@@ -145,7 +191,9 @@ class Services {
 		fs.mkdirSync(temp, { recursive: true });
 		fs.chmodSync(temp, 0o777);
 		const ports = { roundRobin: await freePort(), byUri: await freePort() };
-		const servers = upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`).join('\n');
+		const servers = upstreamPorts
+			.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`)
+			.join('\n');
 		const location = (upstream) => `
     location / {
       proxy_pass http://${upstream};
@@ -187,14 +235,21 @@ ${servers}
 `;
 		const configFile = path.join(prefix, 'nginx.conf');
 		fs.writeFileSync(configFile, config);
-		const child = startDaemon('nginx', ['-p', prefix, '-c', configFile], path.join(prefix, 'stdout.log'));
+		const child = startDaemon(
+			'nginx',
+			['-p', prefix, '-c', configFile],
+			path.join(prefix, 'stdout.log'),
+		);
 		this.children.push(child);
 		await waitFor('nginx', async () => {
-			if (child.exitCode !== null) throw new Error(`nginx exited: ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
+			if (child.exitCode !== null)
+				throw new Error(`nginx exited: ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
 			return fs.existsSync(path.join(prefix, 'nginx.pid'));
 		});
 		this.nginxPorts = ports;
-		log(`nginx on 127.0.0.1:${ports.roundRobin} (round-robin) and :${ports.byUri} (hash $request_uri consistent)`);
+		log(
+			`nginx on 127.0.0.1:${ports.roundRobin} (round-robin) and :${ports.byUri} (hash $request_uri consistent)`,
+		);
 		return ports;
 	}
 
@@ -215,7 +270,21 @@ ${servers}
 		}
 		this.children = [];
 		if (this.postgres) {
-			spawnSync('runuser', ['-u', 'postgres', '--', path.join(this.postgres.bin, 'pg_ctl'), '-D', this.postgres.data, '-m', 'immediate', 'stop'], { cwd: '/' });
+			spawnSync(
+				'runuser',
+				[
+					'-u',
+					'postgres',
+					'--',
+					path.join(this.postgres.bin, 'pg_ctl'),
+					'-D',
+					this.postgres.data,
+					'-m',
+					'immediate',
+					'stop',
+				],
+				{ cwd: '/' },
+			);
 			this.postgres = undefined;
 		}
 	}

@@ -1,4 +1,9 @@
-import { displayAddress, isAddressAllowed, parseAddress, parseAllowlist } from '../../nodes/common/allowlist';
+import {
+	displayAddress,
+	isAddressAllowed,
+	parseAddress,
+	parseAllowlist,
+} from '../../nodes/common/allowlist';
 
 function allows(entries: string, address: string | undefined): boolean {
 	const { ranges, invalid } = parseAllowlist(entries);
@@ -8,8 +13,15 @@ function allows(entries: string, address: string | undefined): boolean {
 
 describe('parseAllowlist', () => {
 	test('splits on commas, spaces and new lines, ignoring blanks', () => {
-		const { ranges, invalid } = parseAllowlist(' 52.37.123.229,52.37.246.23\n\n2001:db8::/32 ;10.0.0.0/8 ');
-		expect(ranges.map((range) => range.source)).toEqual(['52.37.123.229', '52.37.246.23', '2001:db8::/32', '10.0.0.0/8']);
+		const { ranges, invalid } = parseAllowlist(
+			' 52.37.123.229,52.37.246.23\n\n2001:db8::/32 ;10.0.0.0/8 ',
+		);
+		expect(ranges.map((range) => range.source)).toEqual([
+			'52.37.123.229',
+			'52.37.246.23',
+			'2001:db8::/32',
+			'10.0.0.0/8',
+		]);
 		expect(invalid).toEqual([]);
 	});
 

@@ -20,7 +20,12 @@ describe('parseCaptainEvent', () => {
 		const result = parseCaptainEvent(loadFixture('captain', 'job_delivery_status_updated'));
 		expect(result).toMatchObject({
 			ok: true,
-			event: { name: 'job_delivery_status_updated', eventId: '5eed0000-0000-4000-8000-000000000003', entityId: '6992dc85d681', deliveryAttempt: 1 },
+			event: {
+				name: 'job_delivery_status_updated',
+				eventId: '5eed0000-0000-4000-8000-000000000003',
+				entityId: '6992dc85d681',
+				deliveryAttempt: 1,
+			},
 		});
 	});
 
@@ -35,21 +40,35 @@ describe('parseCaptainEvent', () => {
 			withData('order_status_updated', { order_uuid: 12345 }), // numeric id
 			withData('order_status_updated', { brand_new_field: { deep: true } }),
 			{ ...loadFixture('captain', 'order_status_updated'), created_at: '2021-12-10 05:49:50 UTC' },
-			{ ...loadFixture('captain', 'order_status_updated'), created_at: '2022-04-28 07:54:06 -0700' },
+			{
+				...loadFixture('captain', 'order_status_updated'),
+				created_at: '2022-04-28 07:54:06 -0700',
+			},
 			{ ...loadFixture('captain', 'order_status_updated'), created_at: 1651156220.5 },
-			{ ...loadFixture('captain', 'order_status_updated'), metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: '3' } },
+			{
+				...loadFixture('captain', 'order_status_updated'),
+				metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: '3' },
+			},
 			{ ...loadFixture('captain', 'order_status_updated'), surprise: 'top-level extra' },
 		];
 		for (const body of quirks) expect(parseCaptainEvent(body)).toMatchObject({ ok: true });
 	});
 
 	test('an unknown event needs only the envelope', () => {
-		const body = { ...loadFixture('captain', 'order_assigned'), event_name: 'something_new', data: {} };
+		const body = {
+			...loadFixture('captain', 'order_assigned'),
+			event_name: 'something_new',
+			data: {},
+		};
 		expect(parseCaptainEvent(body)).toMatchObject({ ok: true, event: { entityId: undefined } });
 	});
 
 	test('analytics_report_ready (no documented payload) needs only the envelope', () => {
-		const body = { ...loadFixture('captain', 'order_assigned'), event_name: 'analytics_report_ready', data: { report_url: 'x' } };
+		const body = {
+			...loadFixture('captain', 'order_assigned'),
+			event_name: 'analytics_report_ready',
+			data: { report_url: 'x' },
+		};
 		expect(parseCaptainEvent(body)).toMatchObject({ ok: true });
 	});
 
@@ -61,24 +80,38 @@ describe('parseCaptainEvent', () => {
 		['created_at', { created_at: 'yesterday' }],
 		['data', { data: [] }],
 	])('names the first bad field the node needs: %s', (field, change) => {
-		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), ...change });
+		const result = parseCaptainEvent({
+			...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
+			...change,
+		});
 		expect(result).toMatchObject({ ok: false, field });
 	});
 
 	test.each<[string, Record<string, unknown>]>([
 		['metadata', { metadata: null }],
-		['metadata.delivery_attempt', { metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: 0 } }],
+		[
+			'metadata.delivery_attempt',
+			{ metadata: { sent_at: '2022-04-28T14:30:20Z', delivery_attempt: 0 } },
+		],
 		['metadata.sent_at', { metadata: { sent_at: 'soon', delivery_attempt: 1 } }],
 	])('a field the node does not need is a warning, not a refusal: %s', (field, change) => {
-		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), ...change });
+		const result = parseCaptainEvent({
+			...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
+			...change,
+		});
 		expect(result).toMatchObject({ ok: true });
-		if (result.ok) expect(result.event.warnings).toEqual([expect.stringMatching(new RegExp(`^${field}: `))]);
+		if (result.ok)
+			expect(result.event.warnings).toEqual([expect.stringMatching(new RegExp(`^${field}: `))]);
 	});
 
 	test('a number event_uuid counts as its string form, flagged', () => {
-		const result = parseCaptainEvent({ ...loadFixture<Record<string, unknown>>('captain', 'order_assigned'), event_uuid: 42 });
+		const result = parseCaptainEvent({
+			...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
+			event_uuid: 42,
+		});
 		expect(result).toMatchObject({ ok: true, event: { eventId: '42', eventKey: '42' } });
-		if (result.ok) expect(result.event.warnings).toEqual([expect.stringContaining('event_uuid: a number')]);
+		if (result.ok)
+			expect(result.event.warnings).toEqual([expect.stringContaining('event_uuid: a number')]);
 	});
 
 	test('a bad nested field the node does not need is named in a warning', () => {
@@ -110,28 +143,42 @@ describe('event catalogue', () => {
 	test('has the 8 overview events plus the two documented elsewhere, once each', () => {
 		const names = CAPTAIN_EVENTS.map((kind) => kind.name);
 		expect(new Set(names).size).toBe(10);
-		expect(names).toEqual(expect.arrayContaining([
-			'agent.radar_locations.created', 'agent_eta_updated', 'order_assigned', 'order_unassigned',
-			'job_delivery_status_updated', 'order_status_updated', 'item_status_updated', 'analytics_report_ready',
-			'order_preparation_updated', 'order_kds_print_request',
-		]));
+		expect(names).toEqual(
+			expect.arrayContaining([
+				'agent.radar_locations.created',
+				'agent_eta_updated',
+				'order_assigned',
+				'order_unassigned',
+				'job_delivery_status_updated',
+				'order_status_updated',
+				'item_status_updated',
+				'analytics_report_ready',
+				'order_preparation_updated',
+				'order_kds_print_request',
+			]),
+		);
 	});
 
 	test('drives the Events options, per URL: each list offers only the events that arrive on it', () => {
 		const eventsFor = (receives: string) => {
 			const parameter = captainAiTriggerProperties.find(
-				(property) => property.name === 'events' && property.displayOptions?.show?.receives?.includes(receives),
+				(property) =>
+					property.name === 'events' && property.displayOptions?.show?.receives?.includes(receives),
 			);
 			return (parameter?.options as Array<{ value: string }>).map((option) => option.value);
 		};
-		const mainEvents = CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => kind.name);
+		const mainEvents = CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map(
+			(kind) => kind.name,
+		);
 		expect(eventsFor('events')).toEqual(['*', ...mainEvents, 'unlisted']);
 		expect(eventsFor('events')).not.toContain('item_status_updated');
 		expect(eventsFor('itemStatus')).toEqual(['*', 'item_status_updated', 'unlisted']);
 	});
 
 	test('only item_status_updated arrives on the item-status URL', () => {
-		expect(CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'itemStatus').map((kind) => kind.name)).toEqual(['item_status_updated']);
+		expect(
+			CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'itemStatus').map((kind) => kind.name),
+		).toEqual(['item_status_updated']);
 	});
 
 	test('isEventSelected', () => {
@@ -143,9 +190,14 @@ describe('event catalogue', () => {
 	});
 
 	test("the editor's memory defaults match the ones the node falls back to", () => {
-		const options = captainAiTriggerProperties.find((property) => property.name === 'options')?.options as Array<{ name: string; default: unknown }>;
-		expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(CAPTAIN_MEMORY_DEFAULTS.hours);
-		expect(options.find((option) => option.name === 'rememberMaxEvents')?.default).toBe(CAPTAIN_MEMORY_DEFAULTS.maxEvents);
+		const options = captainAiTriggerProperties.find((property) => property.name === 'options')
+			?.options as Array<{ name: string; default: unknown }>;
+		expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(
+			CAPTAIN_MEMORY_DEFAULTS.hours,
+		);
+		expect(options.find((option) => option.name === 'rememberMaxEvents')?.default).toBe(
+			CAPTAIN_MEMORY_DEFAULTS.maxEvents,
+		);
 		// 15 retries with exponential backoff: at least 48 h
 		expect(CAPTAIN_MEMORY_DEFAULTS.hours).toBeGreaterThanOrEqual(48);
 	});

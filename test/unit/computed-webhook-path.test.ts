@@ -15,11 +15,27 @@ import { captainWebhookPath } from '../../nodes/CaptainAiTrigger/description';
 import { pathTemplate } from '../../nodes/common/computed-webhook-path';
 
 /** The node as n8n's Workflow holds it: parameters with their defaults applied. */
-function workflowNode(nodeType: INodeType, parameters: INode['parameters']): { workflow: Workflow; node: INode } {
-	const nodeTypes = { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) } as unknown as INodeTypes;
+function workflowNode(
+	nodeType: INodeType,
+	parameters: INode['parameters'],
+): { workflow: Workflow; node: INode } {
+	const nodeTypes = {
+		getByName: () => nodeType,
+		getByNameAndVersion: () => nodeType,
+		getKnownTypes: () => ({}),
+	} as unknown as INodeTypes;
 	const workflow = new Workflow({
 		id: 'wf',
-		nodes: [{ id: 'n', name: 'Trigger', type: 'test.trigger', typeVersion: 2, position: [0, 0], parameters }],
+		nodes: [
+			{
+				id: 'n',
+				name: 'Trigger',
+				type: 'test.trigger',
+				typeVersion: 2,
+				position: [0, 0],
+				parameters,
+			},
+		],
 		connections: {},
 		active: true,
 		nodeTypes,
@@ -34,23 +50,38 @@ describe('Captain.AI webhook path', () => {
 		[{}, 'events'],
 		[{ receives: 'events' }, 'events'],
 		[{ receives: 'itemStatus' }, 'item-status'],
-	])('parameters %j: the expression the editor evaluates and the native function agree on /%s', (parameters, expected) => {
-		const { workflow, node } = workflowNode(new CaptainAiTrigger(), parameters);
-		const webhook = captainWebhook();
-		expect(workflow.expression.getSimpleParameterValue(node, webhook.path, 'internal', {})).toBe(expected);
-		expect(captainWebhookPath(node.parameters)).toBe(expected);
-		expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({ resolved: true, value: expected });
-	});
+	])(
+		'parameters %j: the expression the editor evaluates and the native function agree on /%s',
+		(parameters, expected) => {
+			const { workflow, node } = workflowNode(new CaptainAiTrigger(), parameters);
+			const webhook = captainWebhook();
+			expect(workflow.expression.getSimpleParameterValue(node, webhook.path, 'internal', {})).toBe(
+				expected,
+			);
+			expect(captainWebhookPath(node.parameters)).toBe(expected);
+			expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({
+				resolved: true,
+				value: expected,
+			});
+		},
+	);
 
 	test('the description carries the template generated from the function', () => {
 		expect(captainWebhook().path).toBe(pathTemplate(captainWebhookPath));
 	});
 
 	test('with an expression in any parameter, n8n falls back to evaluating the template', () => {
-		const { workflow, node } = workflowNode(new CaptainAiTrigger(), { receives: 'itemStatus', environment: '={{"any"}}' });
+		const { workflow, node } = workflowNode(new CaptainAiTrigger(), {
+			receives: 'itemStatus',
+			environment: '={{"any"}}',
+		});
 		expect(nodeParametersAreStatic(node)).toBe(false);
-		expect(resolveWebhookDescriptionField(node, captainWebhook(), 'path')).toEqual({ resolved: false });
-		expect(workflow.expression.getSimpleParameterValue(node, captainWebhook().path, 'internal', {})).toBe('item-status');
+		expect(resolveWebhookDescriptionField(node, captainWebhook(), 'path')).toEqual({
+			resolved: false,
+		});
+		expect(
+			workflow.expression.getSimpleParameterValue(node, captainWebhook().path, 'internal', {}),
+		).toBe('item-status');
 	});
 
 	test('on an n8n-workflow without webhookDescriptionFields (n8n 1.x) the same template is used alone', () => {
@@ -60,7 +91,8 @@ describe('Captain.AI webhook path', () => {
 				webhookDescriptionFields: undefined,
 				fromFunction: undefined,
 			}));
-			const { computedWebhookPath } = require('../../nodes/common/computed-webhook-path') as typeof import('../../nodes/common/computed-webhook-path');
+			const { computedWebhookPath } =
+				require('../../nodes/common/computed-webhook-path') as typeof import('../../nodes/common/computed-webhook-path');
 			const fields = computedWebhookPath(captainWebhookPath);
 			expect(fields).toEqual({ path: pathTemplate(captainWebhookPath) });
 			expect(Object.getOwnPropertySymbols(fields)).toEqual([]);
@@ -74,7 +106,8 @@ describe.each([
 	['ARRIVE Trigger', new ArriveTrigger()],
 ])('%s webhook description', (_name, nodeType) => {
 	test('needs no expression engine when the parameters are static (n8n 2.x webhookDescriptionIsNativelyResolvable)', () => {
-		for (const webhook of nodeType.description.webhooks ?? []) expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
+		for (const webhook of nodeType.description.webhooks ?? [])
+			expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
 	});
 
 	test('new nodes are version 2: n8n evaluates an expression per request for version-1 webhook nodes', () => {

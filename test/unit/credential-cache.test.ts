@@ -86,7 +86,9 @@ describe('CredentialCache', () => {
 
 	test('concurrent requests share one read', async () => {
 		const { store, check } = setUp();
-		const answers = await Promise.all(Array.from({ length: 10 }, () => check('first-secret-0123456789')));
+		const answers = await Promise.all(
+			Array.from({ length: 10 }, () => check('first-secret-0123456789')),
+		);
 		expect(answers).toEqual(Array(10).fill('valid'));
 		expect(store.reads).toBe(1);
 	});
@@ -118,7 +120,9 @@ describe('CredentialCache', () => {
 			if (fail) throw new Error('database unavailable');
 			return 'first-secret-0123456789';
 		};
-		await expect(cache.check('k', 'first-secret-0123456789', read)).rejects.toThrow('database unavailable');
+		await expect(cache.check('k', 'first-secret-0123456789', read)).rejects.toThrow(
+			'database unavailable',
+		);
 		fail = false;
 		expect(await cache.check('k', 'first-secret-0123456789', read)).toBe('valid');
 	});
@@ -154,7 +158,11 @@ describe('CredentialCache', () => {
 	test('keeps a digest, never the secret', async () => {
 		const { cache, check } = setUp();
 		await check('first-secret-0123456789');
-		const seen = JSON.stringify([...(cache as unknown as { entries: Map<string, { digest: Buffer }> }).entries.values()].map((e) => e.digest.toString('latin1')));
+		const seen = JSON.stringify(
+			[...(cache as unknown as { entries: Map<string, { digest: Buffer }> }).entries.values()].map(
+				(e) => e.digest.toString('latin1'),
+			),
+		);
 		expect(seen).not.toContain('first-secret');
 	});
 });

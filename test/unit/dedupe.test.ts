@@ -52,7 +52,12 @@ describe('BoundedMemory', () => {
 		expect(memory.recall('a', 8 * SECOND)).toBe('mine');
 		expect(['b', 'c', 'd'].map((key) => memory.has(key, 8 * SECOND))).toEqual([false, true, true]); // 'b' (oldest) evicted
 		memory.remember('e', 'new', 9 * SECOND); // the next to go is the oldest left: 'd'
-		expect(['a', 'c', 'd', 'e'].map((key) => memory.has(key, 9 * SECOND))).toEqual([true, true, false, true]);
+		expect(['a', 'c', 'd', 'e'].map((key) => memory.has(key, 9 * SECOND))).toEqual([
+			true,
+			true,
+			false,
+			true,
+		]);
 	});
 
 	test('a snapshot round trip keeps keys, values and ages (to the second)', () => {
@@ -62,13 +67,19 @@ describe('BoundedMemory', () => {
 		const copy = new BoundedMemory<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
 		copy.merge(memory.toSnapshot(), 100_000);
 		expect(copy.recall('plain', 100_000)).toBe(true);
-		expect(copy.recall('object', 100_000)).toEqual({ status: 'arrived', ackTokens: ['a\tb', 'c\nd'] });
+		expect(copy.recall('object', 100_000)).toEqual({
+			status: 'arrived',
+			ackTokens: ['a\tb', 'c\nd'],
+		});
 		expect(copy.has('plain', 1_000 + HOUR + 1)).toBe(false);
 	});
 
 	test('merge skips damaged lines and keeps the rest', () => {
 		const memory = new BoundedMemory({ maxEntries: 3, maxAgeMs: HOUR });
-		memory.merge(`garbage\n\tx\nabc\tnot-base36!\n${memoryKey('bad-json')}\t1\t{oops\n${memoryKey('good')}\t1`, 0);
+		memory.merge(
+			`garbage\n\tx\nabc\tnot-base36!\n${memoryKey('bad-json')}\t1\t{oops\n${memoryKey('good')}\t1`,
+			0,
+		);
 		expect(memory.size).toBe(1);
 		expect(memory.has('good', 0)).toBe(true);
 	});
@@ -104,7 +115,11 @@ describe('openMemory (process registry + static data)', () => {
 		expect(staticData).toEqual({});
 		memory.remember('seen', 'evt-1', true);
 		expect(memory.close()).toBe(true);
-		expect(staticData.captainArriveMemory).toMatchObject({ v: 3, savedAt: 0, tables: { seen: `${memoryKey('evt-1')}\t0` } });
+		expect(staticData.captainArriveMemory).toMatchObject({
+			v: 3,
+			savedAt: 0,
+			tables: { seen: `${memoryKey('evt-1')}\t0` },
+		});
 	});
 
 	test('entries are compact: an id is 22 bytes, an id with a millisecond time 32', () => {
@@ -129,7 +144,13 @@ describe('openMemory (process registry + static data)', () => {
 		expect(later.close()).toBe(true);
 		const saved = JSON.parse(JSON.stringify(staticData));
 		forgetProcessMemory();
-		const after = openMemory({ scope: 's', layout, staticData: saved, now: SETTLE_MS + 1, newRevision });
+		const after = openMemory({
+			scope: 's',
+			layout,
+			staticData: saved,
+			now: SETTLE_MS + 1,
+			newRevision,
+		});
 		expect(after.table('seen').has('settled', SETTLE_MS + 1)).toBe(true);
 		expect(after.table('seen').has('recent', SETTLE_MS + 1)).toBe(false);
 	});
@@ -155,15 +176,42 @@ describe('openMemory (process registry + static data)', () => {
 		const memory = openMemory({ scope: 's', layout, staticData: ours, now: 0, newRevision });
 		memory.remember('seen', 'mine', true);
 		memory.close();
-		const tables = { seen: `${memoryKey('old')}\t0\n${memoryKey('fresh')}\t${(SETTLE_MS / 1000).toString(36)}` };
-		const theirs = { captainArriveMemory: { v: 3, rev: 'other-process', by: 'another', savedAt: SETTLE_MS, tables } };
-		const next = openMemory({ scope: 's', layout, staticData: theirs, now: SETTLE_MS, newRevision });
-		expect(['mine', 'old', 'fresh'].map((key) => next.table('seen').has(key, SETTLE_MS))).toEqual([true, true, false]);
+		const tables = {
+			seen: `${memoryKey('old')}\t0\n${memoryKey('fresh')}\t${(SETTLE_MS / 1000).toString(36)}`,
+		};
+		const theirs = {
+			captainArriveMemory: {
+				v: 3,
+				rev: 'other-process',
+				by: 'another',
+				savedAt: SETTLE_MS,
+				tables,
+			},
+		};
+		const next = openMemory({
+			scope: 's',
+			layout,
+			staticData: theirs,
+			now: SETTLE_MS,
+			newRevision,
+		});
+		expect(['mine', 'old', 'fresh'].map((key) => next.table('seen').has(key, SETTLE_MS))).toEqual([
+			true,
+			true,
+			false,
+		]);
 	});
 
 	test('a held delivery keeps its entries on confirm and undoes them on release, unless changed since', () => {
 		const staticData: Record<string, unknown> = {};
-		const open = () => openMemory({ scope: 's', layout: { seen: layout.seen, state: layout.seen }, staticData, now: 0, newRevision });
+		const open = () =>
+			openMemory({
+				scope: 's',
+				layout: { seen: layout.seen, state: layout.seen },
+				staticData,
+				now: 0,
+				newRevision,
+			});
 		const setUp = open();
 		setUp.remember('state', 'trip', 'in-transit');
 		setUp.close();
@@ -186,8 +234,10 @@ describe('openMemory (process registry + static data)', () => {
 		expect(open().table('state').recall('trip', 0)).toBe('arrived');
 	});
 
-	test('a save by another live process is noticed once an hour; a predecessor\'s last save is not', () => {
-		const foreignSave = (savedAt: number, rev: string) => ({ captainArriveMemory: { v: 3, rev, by: 'other-process', savedAt, tables: { seen: '' } } });
+	test("a save by another live process is noticed once an hour; a predecessor's last save is not", () => {
+		const foreignSave = (savedAt: number, rev: string) => ({
+			captainArriveMemory: { v: 3, rev, by: 'other-process', savedAt, tables: { seen: '' } },
+		});
 		// A fresh process reading what its predecessor saved: no notice.
 		openMemory({ scope: 's', layout, staticData: foreignSave(0, 'a'), now: 1000, newRevision });
 		expect(takeSharedMemoryNotice('s', 1000)).toBe(false);
@@ -202,18 +252,44 @@ describe('openMemory (process registry + static data)', () => {
 		shared.remember('seen', 'evt-2', true);
 		expect(shared.close()).toBe(true);
 		expect(takeSharedMemoryNotice('s', 5000)).toBe(false); // once an hour
-		openMemory({ scope: 's', layout, staticData: foreignSave(3_600_000, 'c'), now: 3_604_001, newRevision });
+		openMemory({
+			scope: 's',
+			layout,
+			staticData: foreignSave(3_600_000, 'c'),
+			now: 3_604_001,
+			newRevision,
+		});
 		expect(takeSharedMemoryNotice('s', 3_604_001)).toBe(true);
 		expect(takeSharedMemoryNotice('other-scope', 3_604_001)).toBe(false);
 	});
 
 	test('a process seen saving more than once is a live peer: its recent entries are trusted', () => {
 		const save = (rev: string, savedAt: number, keys: string[]) => ({
-			captainArriveMemory: { v: 3, rev, by: 'peer', savedAt, tables: { seen: keys.map((key) => `${memoryKey(key)}\t${(savedAt / 1000).toString(36)}`).join('\n') } },
+			captainArriveMemory: {
+				v: 3,
+				rev,
+				by: 'peer',
+				savedAt,
+				tables: {
+					seen: keys.map((key) => `${memoryKey(key)}\t${(savedAt / 1000).toString(36)}`).join('\n'),
+				},
+			},
 		});
-		const first = openMemory({ scope: 's', layout, staticData: save('r1', 20_000, ['a']), now: 20_000, newRevision });
+		const first = openMemory({
+			scope: 's',
+			layout,
+			staticData: save('r1', 20_000, ['a']),
+			now: 20_000,
+			newRevision,
+		});
 		expect(first.table('seen').has('a', 20_000)).toBe(false); // first sight: maybe a dead predecessor
-		const second = openMemory({ scope: 's', layout, staticData: save('r2', 22_000, ['a', 'b']), now: 22_000, newRevision });
+		const second = openMemory({
+			scope: 's',
+			layout,
+			staticData: save('r2', 22_000, ['a', 'b']),
+			now: 22_000,
+			newRevision,
+		});
 		expect(['a', 'b'].map((key) => second.table('seen').has(key, 22_000))).toEqual([true, true]);
 	});
 
@@ -226,21 +302,32 @@ describe('openMemory (process registry + static data)', () => {
 		const other = open(0);
 		other.remember('seen', 'dropped-path', true);
 		expect(other.close()).toBe(true);
-		const stored = () => (staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		const stored = () =>
+			(staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
 		expect(stored()).toBe(`${memoryKey('dropped-path')}\t0`);
 		delivery.confirm(SAVE_INTERVAL_MS);
-		expect(stored().split('\n')).toEqual([`${memoryKey('in-flight')}\t0`, `${memoryKey('dropped-path')}\t0`]);
+		expect(stored().split('\n')).toEqual([
+			`${memoryKey('in-flight')}\t0`,
+			`${memoryKey('dropped-path')}\t0`,
+		]);
 	});
 
 	test('scopes are separate', () => {
 		openMemory({ scope: 'a', layout, now: 0, newRevision }).remember('seen', 'evt', true);
-		expect(openMemory({ scope: 'b', layout, now: 0, newRevision }).table('seen').has('evt', 0)).toBe(false);
+		expect(
+			openMemory({ scope: 'b', layout, now: 0, newRevision }).table('seen').has('evt', 0),
+		).toBe(false);
 	});
 
 	test('limits follow the current settings', () => {
 		const memory = openMemory({ scope: 's', layout, now: 0, newRevision });
 		for (let i = 0; i < 50; i++) memory.remember('seen', `e${i}`, true);
-		const smaller = openMemory({ scope: 's', layout: { seen: { maxEntries: 10, maxAgeMs: HOUR } }, now: 0, newRevision });
+		const smaller = openMemory({
+			scope: 's',
+			layout: { seen: { maxEntries: 10, maxAgeMs: HOUR } },
+			now: 0,
+			newRevision,
+		});
 		smaller.remember('seen', 'last', true);
 		expect(smaller.table('seen').size).toBe(10);
 	});

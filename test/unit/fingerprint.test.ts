@@ -2,7 +2,14 @@ import { createHash } from 'crypto';
 
 import { isPrivateAddress } from '../../nodes/common/allowlist';
 import { judgeSharedSecret } from '../../nodes/common/auth-token';
-import { bodyFingerprint, fingerprintBytes, fingerprintValue, hasLoneSurrogate, memoryKey, normaliseId } from '../../nodes/common/fingerprint';
+import {
+	bodyFingerprint,
+	fingerprintBytes,
+	fingerprintValue,
+	hasLoneSurrogate,
+	memoryKey,
+	normaliseId,
+} from '../../nodes/common/fingerprint';
 import { removeProtoKeys } from '../../nodes/common/sanitize';
 
 /** The value nested `depth` levels deep in objects, built without recursion. */
@@ -23,7 +30,8 @@ describe('memoryKey', () => {
 	});
 
 	test('well-formed ids are hashed as UTF-8 (14 characters of the digest)', () => {
-		for (const id of ['evt-1', 'b3df4834-328b-4d54-a871-91b17aa52ca4', 'ünïcødé 🚚']) expect(memoryKey(id)).toBe(sha(id).slice(0, 14));
+		for (const id of ['evt-1', 'b3df4834-328b-4d54-a871-91b17aa52ca4', 'ünïcødé 🚚'])
+			expect(memoryKey(id)).toBe(sha(id).slice(0, 14));
 	});
 
 	test('hasLoneSurrogate tells pairs from halves', () => {
@@ -52,20 +60,30 @@ describe('fingerprints', () => {
 		expect(bodyFingerprint({ a: 1 }, undefined)).toBe(fingerprintValue({ a: 1 }));
 		expect(bodyFingerprint({ a: 1 }, new Uint8Array())).toBe(fingerprintValue({ a: 1 }));
 		// Whitespace is part of what was sent: other bytes, another call.
-		expect(bodyFingerprint({}, new TextEncoder().encode('{"a": 1}'))).not.toBe(bodyFingerprint({}, bytes));
+		expect(bodyFingerprint({}, new TextEncoder().encode('{"a": 1}'))).not.toBe(
+			bodyFingerprint({}, bytes),
+		);
 	});
 });
 
 test('normaliseId: UUIDs case-insensitive, whitespace around any id dropped, other ids exact', () => {
-	expect(normaliseId(' 5EED0000-0000-4000-8000-00000000000A\n')).toBe('5eed0000-0000-4000-8000-00000000000a');
+	expect(normaliseId(' 5EED0000-0000-4000-8000-00000000000A\n')).toBe(
+		'5eed0000-0000-4000-8000-00000000000a',
+	);
 	expect(normaliseId('ABC-order')).toBe('ABC-order');
 	expect(normaliseId(' abc ')).toBe('abc');
 });
 
 describe('removeProtoKeys', () => {
 	test('removes own __proto__ keys at any depth and says where', () => {
-		const body = JSON.parse('{"__proto__":{"a":1},"data":{"__proto__":{"order_uuid":"x"},"list":[{"__proto__":{}}]}}');
-		expect(removeProtoKeys(body).sort()).toEqual(['__proto__', 'data.__proto__', 'data.list[0].__proto__']);
+		const body = JSON.parse(
+			'{"__proto__":{"a":1},"data":{"__proto__":{"order_uuid":"x"},"list":[{"__proto__":{}}]}}',
+		);
+		expect(removeProtoKeys(body).sort()).toEqual([
+			'__proto__',
+			'data.__proto__',
+			'data.list[0].__proto__',
+		]);
 		expect(body).toEqual({ data: { list: [{}] } });
 		expect(Object.getPrototypeOf({ ...body.data })).toBe(Object.prototype);
 	});
@@ -78,23 +96,46 @@ describe('removeProtoKeys', () => {
 describe('judgeSharedSecret', () => {
 	const expected = 'a-long-shared-secret-0123456789';
 	test('accepts the token sent once', () => {
-		expect(judgeSharedSecret({ 'auth-token': expected }, ['Auth-Token', expected], 'Auth-Token', expected)).toBeUndefined();
+		expect(
+			judgeSharedSecret(
+				{ 'auth-token': expected },
+				['Auth-Token', expected],
+				'Auth-Token',
+				expected,
+			),
+		).toBeUndefined();
 	});
 
 	test('a header sent twice is refused as such, even with the right token in both (Node joins them)', () => {
 		const joined = `${expected}, ${expected}`;
-		expect(judgeSharedSecret({ 'auth-token': joined }, ['Auth-Token', expected, 'auth-token', expected], 'Auth-Token', expected)).toBe(
-			'Auth-Token header sent 2 times; send it once',
-		);
+		expect(
+			judgeSharedSecret(
+				{ 'auth-token': joined },
+				['Auth-Token', expected, 'auth-token', expected],
+				'Auth-Token',
+				expected,
+			),
+		).toBe('Auth-Token header sent 2 times; send it once');
 	});
 
 	test('missing and wrong tokens', () => {
 		expect(judgeSharedSecret({}, [], 'Auth-Token', expected)).toBe('missing Auth-Token header');
-		expect(judgeSharedSecret({ 'auth-token': `${expected}x` }, undefined, 'Auth-Token', expected)).toBe('invalid Auth-Token');
+		expect(
+			judgeSharedSecret({ 'auth-token': `${expected}x` }, undefined, 'Auth-Token', expected),
+		).toBe('invalid Auth-Token');
 	});
 });
 
 test('isPrivateAddress: where a reverse proxy can be', () => {
-	for (const address of ['127.0.0.1', '::ffff:10.1.2.3', '172.20.0.5', '192.168.1.1', '::1', 'fd00::1']) expect(isPrivateAddress(address)).toBe(true);
-	for (const address of ['52.37.123.229', '198.51.100.9', '2001:db8::1', undefined, 'garbage']) expect(isPrivateAddress(address)).toBe(false);
+	for (const address of [
+		'127.0.0.1',
+		'::ffff:10.1.2.3',
+		'172.20.0.5',
+		'192.168.1.1',
+		'::1',
+		'fd00::1',
+	])
+		expect(isPrivateAddress(address)).toBe(true);
+	for (const address of ['52.37.123.229', '198.51.100.9', '2001:db8::1', undefined, 'garbage'])
+		expect(isPrivateAddress(address)).toBe(false);
 });

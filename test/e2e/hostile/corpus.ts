@@ -108,7 +108,12 @@ function dechunk(text: string): string {
  * can destroy its answer before we read it. So the connection is kept alive and the answer is
  * taken as soon as it is complete (by its Content-Length), whatever becomes of the writes.
  */
-function sendLarge(url: string, method: string, headers: Record<string, string | string[] | number>, payload: Buffer): Promise<Answer> {
+function sendLarge(
+	url: string,
+	method: string,
+	headers: Record<string, string | string[] | number>,
+	payload: Buffer,
+): Promise<Answer> {
 	return new Promise((resolve, reject) => {
 		const { hostname, port, pathname, search } = new URL(url);
 		const socket = net.connect(Number(port), hostname);
@@ -124,16 +129,30 @@ function sendLarge(url: string, method: string, headers: Record<string, string |
 			const text = received.toString('latin1');
 			const match = /^HTTP\/1\.[01] (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n/.exec(text);
 			if (!match) {
-				if (atClose) settle(() => reject(new Error(`no HTTP answer to ${method} ${url} (${received.length} bytes received)`)));
+				if (atClose)
+					settle(() =>
+						reject(
+							new Error(`no HTTP answer to ${method} ${url} (${received.length} bytes received)`),
+						),
+					);
 				return;
 			}
 			const body = received.subarray(match[0].length);
 			const length = /content-length:\s*(\d+)/i.exec(match[2]);
 			if (length && body.length >= Number(length[1])) {
-				settle(() => resolve(toAnswer(Number(match[1]), body.subarray(0, Number(length[1])).toString('utf8'))));
+				settle(() =>
+					resolve(toAnswer(Number(match[1]), body.subarray(0, Number(length[1])).toString('utf8'))),
+				);
 			} else if (atClose) {
 				const text = body.toString('utf8');
-				settle(() => resolve(toAnswer(Number(match[1]), /transfer-encoding:\s*chunked/i.test(match[2]) ? dechunk(text) : text)));
+				settle(() =>
+					resolve(
+						toAnswer(
+							Number(match[1]),
+							/transfer-encoding:\s*chunked/i.test(match[2]) ? dechunk(text) : text,
+						),
+					),
+				);
 			}
 		};
 		socket.on('data', (chunk: Buffer) => {
@@ -144,7 +163,8 @@ function sendLarge(url: string, method: string, headers: Record<string, string |
 		socket.on('close', () => tryParse(true));
 		socket.setTimeout(60_000, () => settle(() => reject(new Error(`${method} ${url} timed out`))));
 		const lines = [`${method} ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`];
-		for (const [name, value] of Object.entries(headers)) for (const line of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${line}`);
+		for (const [name, value] of Object.entries(headers))
+			for (const line of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${line}`);
 		socket.write(`${lines.join('\r\n')}\r\n\r\n`);
 		socket.write(payload);
 	});
@@ -153,7 +173,12 @@ function sendLarge(url: string, method: string, headers: Record<string, string |
 /** One request, on its own connection, with full control of the headers sent. */
 export function send(url: string, request: SentRequest): Promise<Answer> {
 	const { body } = request;
-	const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+	const payload =
+		body === undefined
+			? undefined
+			: typeof body === 'string' || Buffer.isBuffer(body)
+				? body
+				: JSON.stringify(body);
 	const headers: Record<string, string | string[] | number> = { ...(request.headers ?? {}) };
 	const contentType = request.contentType === undefined ? 'application/json' : request.contentType;
 	if (contentType !== null) headers['content-type'] = contentType;
@@ -162,12 +187,18 @@ export function send(url: string, request: SentRequest): Promise<Answer> {
 		return sendLarge(url, request.method ?? 'POST', headers, Buffer.from(payload));
 	}
 	return new Promise((resolve, reject) => {
-		const req = http.request(url, { method: request.method ?? 'POST', headers, agent: false, timeout: 60_000 }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (chunk: Buffer) => chunks.push(chunk));
-			res.on('end', () => resolve(toAnswer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-			res.on('error', reject);
-		});
+		const req = http.request(
+			url,
+			{ method: request.method ?? 'POST', headers, agent: false, timeout: 60_000 },
+			(res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				res.on('end', () =>
+					resolve(toAnswer(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))),
+				);
+				res.on('error', reject);
+			},
+		);
 		req.on('timeout', () => req.destroy(new Error(`POST ${url} timed out`)));
 		req.on('error', reject);
 		if (payload !== undefined) req.write(payload);
@@ -178,17 +209,27 @@ export function send(url: string, request: SentRequest): Promise<Answer> {
 /** Problems with `actual` against a partial `expected`: objects by key, RegExp by match. */
 export function mismatches(actual: unknown, expected: unknown, path = 'body'): string[] {
 	if (expected instanceof RegExp) {
-		return typeof actual === 'string' && expected.test(actual) ? [] : [`${path}: ${JSON.stringify(actual)} does not match ${expected}`];
+		return typeof actual === 'string' && expected.test(actual)
+			? []
+			: [`${path}: ${JSON.stringify(actual)} does not match ${expected}`];
 	}
 	if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
-		if (actual === null || typeof actual !== 'object') return [`${path}: expected an object, got ${JSON.stringify(actual)?.slice(0, 200)}`];
-		return Object.entries(expected).flatMap(([key, value]) => mismatches((actual as Record<string, unknown>)[key], value, `${path}.${key}`));
+		if (actual === null || typeof actual !== 'object')
+			return [`${path}: expected an object, got ${JSON.stringify(actual)?.slice(0, 200)}`];
+		return Object.entries(expected).flatMap(([key, value]) =>
+			mismatches((actual as Record<string, unknown>)[key], value, `${path}.${key}`),
+		);
 	}
 	if (Array.isArray(expected)) {
-		if (!Array.isArray(actual) || actual.length !== expected.length) return [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
+		if (!Array.isArray(actual) || actual.length !== expected.length)
+			return [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];
 		return expected.flatMap((value, i) => mismatches(actual[i], value, `${path}[${i}]`));
 	}
-	return Object.is(actual, expected) ? [] : [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)?.slice(0, 200)}`];
+	return Object.is(actual, expected)
+		? []
+		: [
+				`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)?.slice(0, 200)}`,
+			];
 }
 
 /** A fresh id, registered as belonging to a case. */
@@ -215,28 +256,45 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs every case (answers checked at once), then checks all executions of the batch.
  * Returns one result per case, plus a pseudo-case for executions no case can be blamed for.
  */
-export async function runCorpus(n8n: N8n, cases: CorpusCase[], targets: CorpusTargets, book: IdBook): Promise<CaseResult[]> {
+export async function runCorpus(
+	n8n: N8n,
+	cases: CorpusCase[],
+	targets: CorpusTargets,
+	book: IdBook,
+): Promise<CaseResult[]> {
 	const results = new Map<string, CaseResult>();
 	const expectedRuns: Array<{ caseName: string; ids: string[]; items?: Step['items'] }> = [];
 	const before = new Map<string, Set<string>>();
 	for (const [name, workflowId] of Object.entries(targets.workflowIds)) {
-		before.set(name, new Set((await n8n.listExecutions(workflowId, { includeData: false })).map((execution) => execution.id)));
+		before.set(
+			name,
+			new Set(
+				(await n8n.listExecutions(workflowId, { includeData: false })).map(
+					(execution) => execution.id,
+				),
+			),
+		);
 	}
 
 	const runStep = async (caseName: string, step: Step, problems: string[], label: string) => {
 		let answer: Answer;
 		try {
-			answer = await send(targets.urls[step.target], typeof step.request === 'function' ? step.request() : step.request);
+			answer = await send(
+				targets.urls[step.target],
+				typeof step.request === 'function' ? step.request() : step.request,
+			);
 		} catch (error) {
 			problems.push(`${label}: request failed: ${(error as Error).message}`);
 			return;
 		}
 		const wrong: string[] = [];
-		if (answer.status !== step.expect.status) wrong.push(`status ${answer.status}, expected ${step.expect.status}`);
+		if (answer.status !== step.expect.status)
+			wrong.push(`status ${answer.status}, expected ${step.expect.status}`);
 		if (step.expect.body !== undefined) wrong.push(...mismatches(answer.body, step.expect.body));
 		const extra = step.expect.check?.(answer);
 		if (extra) wrong.push(extra);
-		if (wrong.length > 0) problems.push(`${label}: ${wrong.join('; ')} (answer: ${answer.text.slice(0, 300)})`);
+		if (wrong.length > 0)
+			problems.push(`${label}: ${wrong.join('; ')} (answer: ${answer.text.slice(0, 300)})`);
 		if (step.note) step.note.push(`${answer.status} ${answer.text.slice(0, 200)}`);
 		if (step.runs.length > 0) expectedRuns.push({ caseName, ids: step.runs, items: step.items });
 	};
@@ -244,9 +302,19 @@ export async function runCorpus(n8n: N8n, cases: CorpusCase[], targets: CorpusTa
 	for (const corpusCase of cases) {
 		const problems: string[] = [];
 		const notes: string[] = [];
-		results.set(corpusCase.name, { name: corpusCase.name, category: corpusCase.category, problems, notes });
+		results.set(corpusCase.name, {
+			name: corpusCase.name,
+			category: corpusCase.category,
+			problems,
+			notes,
+		});
 		for (const [i, step] of corpusCase.steps.entries()) {
-			await runStep(corpusCase.name, corpusCase.category === 'n8n' ? { ...step, note: notes } : step, problems, `step ${i + 1}`);
+			await runStep(
+				corpusCase.name,
+				corpusCase.category === 'n8n' ? { ...step, note: notes } : step,
+				problems,
+				`step ${i + 1}`,
+			);
 		}
 		// n8n and the node still work right after it.
 		const valid = targets.valid();
@@ -260,14 +328,22 @@ export async function runCorpus(n8n: N8n, cases: CorpusCase[], targets: CorpusTa
 		const all: Execution[] = [];
 		for (const [name, workflowId] of Object.entries(targets.workflowIds)) {
 			const seen = before.get(name) as Set<string>;
-			all.push(...(await n8n.listExecutions(workflowId, { includeData })).filter((execution) => !seen.has(execution.id)));
+			all.push(
+				...(await n8n.listExecutions(workflowId, { includeData })).filter(
+					(execution) => !seen.has(execution.id),
+				),
+			);
 		}
 		return all;
 	};
 	// Polled without data (some carry megabytes), read with data once at the end.
 	const deadline = Date.now() + 90_000;
 	let executions = await collect(false);
-	while (Date.now() < deadline && (executions.length < expectedRuns.length || executions.some((e) => !e.stoppedAt || e.status === 'running'))) {
+	while (
+		Date.now() < deadline &&
+		(executions.length < expectedRuns.length ||
+			executions.some((e) => !e.stoppedAt || e.status === 'running'))
+	) {
 		await sleep(500);
 		executions = await collect(false);
 	}
@@ -286,34 +362,48 @@ export async function runCorpus(n8n: N8n, cases: CorpusCase[], targets: CorpusTa
 		try {
 			items = nodeOutputItems(execution, targets.triggerName) as Array<Record<string, unknown>>;
 		} catch (error) {
-			problemsOf(undefined).push(`execution ${execution.id} (${execution.status}): ${(error as Error).message}`);
+			problemsOf(undefined).push(
+				`execution ${execution.id} (${execution.status}): ${(error as Error).message}`,
+			);
 			continue;
 		}
 		const ids = items.map(targets.idOf).sort();
 		const owner = ids.map((id) => book.ownerOf(id)).find((name) => name !== undefined);
-		if (execution.status !== 'success') problemsOf(owner).push(`execution ${execution.id} ended ${execution.status}`);
-		const index = unmatched.findIndex((run) => JSON.stringify([...run.ids].sort()) === JSON.stringify(ids));
+		if (execution.status !== 'success')
+			problemsOf(owner).push(`execution ${execution.id} ended ${execution.status}`);
+		const index = unmatched.findIndex(
+			(run) => JSON.stringify([...run.ids].sort()) === JSON.stringify(ids),
+		);
 		if (index === -1) {
-			problemsOf(owner).push(`unexpected execution ${execution.id} with ${JSON.stringify(ids).slice(0, 200)}`);
+			problemsOf(owner).push(
+				`unexpected execution ${execution.id} with ${JSON.stringify(ids).slice(0, 200)}`,
+			);
 			continue;
 		}
 		const [run] = unmatched.splice(index, 1);
 		const itemProblem = run.items?.(items);
 		if (itemProblem) problemsOf(run.caseName).push(`items: ${itemProblem}`);
 	}
-	for (const run of unmatched) problemsOf(run.caseName).push(`no execution with ${JSON.stringify(run.ids).slice(0, 200)}`);
+	for (const run of unmatched)
+		problemsOf(run.caseName).push(`no execution with ${JSON.stringify(run.ids).slice(0, 200)}`);
 	return [...results.values()];
 }
 
 /** The line the issue asks for, and the failures in a form a person can act on. */
-export function report(title: string, results: CaseResult[]): { passed: number; failed: number; text: string } {
+export function report(
+	title: string,
+	results: CaseResult[],
+): { passed: number; failed: number; text: string } {
 	const failed = results.filter((result) => result.problems.length > 0);
 	const passed = results.length - failed.length;
 	const byCategory = new Map<string, number>();
-	for (const result of results) byCategory.set(result.category, (byCategory.get(result.category) ?? 0) + 1);
+	for (const result of results)
+		byCategory.set(result.category, (byCategory.get(result.category) ?? 0) + 1);
 	const lines = [
 		`${title}: ${results.length} cases (${[...byCategory].map(([category, count]) => `${category} ${count}`).join(', ')})`,
-		...results.filter((result) => result.notes?.length).map((result) => `  ${result.name}: n8n answered ${result.notes?.join(' | ')}`),
+		...results
+			.filter((result) => result.notes?.length)
+			.map((result) => `  ${result.name}: n8n answered ${result.notes?.join(' | ')}`),
 		...failed.map((result) => `  FAILED ${result.name}\n    ${result.problems.join('\n    ')}`),
 		`${title}: ${passed} passed, ${failed.length} failed`,
 	];

@@ -18,7 +18,16 @@ import {
 	sleep,
 } from '../../real-n8n/n8n';
 
-export { N8n, httpRequest, nodeOutputItems, sleep, type Execution, type HttpAnswer, type Workflow, type WorkflowInput };
+export {
+	N8n,
+	httpRequest,
+	nodeOutputItems,
+	sleep,
+	type Execution,
+	type HttpAnswer,
+	type Workflow,
+	type WorkflowInput,
+};
 
 export const PACKAGE = 'n8n-nodes-captain-arrive';
 export const NODE_TYPES = {
@@ -39,7 +48,8 @@ export function e2eVersions(): string[] {
 		.filter(Boolean);
 }
 
-const failures = (): number => (globalThis as { __realN8nFailures?: { count: number } }).__realN8nFailures?.count ?? 0;
+const failures = (): number =>
+	(globalThis as { __realN8nFailures?: { count: number } }).__realN8nFailures?.count ?? 0;
 
 /**
  * Starts n8n `version` before the enclosing describe's tests (owner, login and API key set up)
@@ -61,7 +71,9 @@ export function useRealN8n(version: string): () => N8n {
 		await n8n.stop();
 		if (failures() > failuresBefore || process.env.CAPTAIN_ARRIVE_KEEP_E2E === '1') {
 			// eslint-disable-next-line no-console
-			console.log(`n8n ${version}: user folder kept at ${n8n.userFolder}; n8n's output: ${n8n.logFile}`);
+			console.log(
+				`n8n ${version}: user folder kept at ${n8n.userFolder}; n8n's output: ${n8n.logFile}`,
+			);
 		} else {
 			rmSync(n8n.userFolder, { recursive: true, force: true });
 		}
@@ -99,9 +111,14 @@ export interface Published {
 }
 
 /** Creates the workflow, publishes (activates) it and waits until its production URL is served. */
-export async function publish(n8n: N8n, workflow: WorkflowInput, webhookPath: string): Promise<Published> {
+export async function publish(
+	n8n: N8n,
+	workflow: WorkflowInput,
+	webhookPath: string,
+): Promise<Published> {
 	const trigger = workflow.nodes.find((node) => node.webhookId);
-	if (!trigger?.webhookId) throw new Error(`workflow ${workflow.name} has no node with a webhookId`);
+	if (!trigger?.webhookId)
+		throw new Error(`workflow ${workflow.name} has no node with a webhookId`);
 	const created = await n8n.createWorkflow(workflow);
 	await n8n.activateWorkflow(created.id);
 	const url = n8n.webhookUrl(trigger.webhookId, webhookPath);
@@ -110,10 +127,13 @@ export async function publish(n8n: N8n, workflow: WorkflowInput, webhookPath: st
 }
 
 export async function executionIds(n8n: N8n, workflowId: string): Promise<Set<string>> {
-	return new Set((await n8n.listExecutions(workflowId, { includeData: false })).map((execution) => execution.id));
+	return new Set(
+		(await n8n.listExecutions(workflowId, { includeData: false })).map((execution) => execution.id),
+	);
 }
 
-const isFinished = (execution: Execution): boolean => Boolean(execution.stoppedAt) && execution.status !== 'running';
+const isFinished = (execution: Execution): boolean =>
+	Boolean(execution.stoppedAt) && execution.status !== 'running';
 
 /**
  * Waits (bounded) until `expected` executions not in `before` exist and all new ones have
@@ -128,7 +148,8 @@ export async function newExecutions(
 	{ timeoutMs = 20_000, settleMs = 0 }: { timeoutMs?: number; settleMs?: number } = {},
 ): Promise<Execution[]> {
 	const deadline = Date.now() + timeoutMs;
-	const fresh = async () => (await n8n.listExecutions(workflowId)).filter((execution) => !before.has(execution.id));
+	const fresh = async () =>
+		(await n8n.listExecutions(workflowId)).filter((execution) => !before.has(execution.id));
 	let found: Execution[] = [];
 	for (;;) {
 		found = await fresh();
@@ -143,13 +164,20 @@ export async function newExecutions(
 }
 
 /** Waits the settle time and returns the executions that appeared since `before` (expected: none). */
-export async function executionsAfterSettling(n8n: N8n, workflowId: string, before: Set<string>): Promise<Execution[]> {
+export async function executionsAfterSettling(
+	n8n: N8n,
+	workflowId: string,
+	before: Set<string>,
+): Promise<Execution[]> {
 	await sleep(SETTLE_MS);
 	return (await n8n.listExecutions(workflowId)).filter((execution) => !before.has(execution.id));
 }
 
 /** What n8n recorded, in a form that reads well in a failed assertion. */
-export function describeExecutions(executions: Execution[], triggerName: string): Array<Record<string, unknown>> {
+export function describeExecutions(
+	executions: Execution[],
+	triggerName: string,
+): Array<Record<string, unknown>> {
 	return executions.map((execution) => {
 		let items: unknown;
 		try {
@@ -164,7 +192,12 @@ export function describeExecutions(executions: Execution[], triggerName: string)
 /** The trigger's answer when it accepted a request and handed n8n items to run. */
 export function isAcceptedAnswer(answer: HttpAnswer): boolean {
 	const body = answer.body as { status?: unknown; items?: unknown } | undefined;
-	return answer.status === 200 && body?.status === 'accepted' && typeof body.items === 'number' && body.items > 0;
+	return (
+		answer.status === 200 &&
+		body?.status === 'accepted' &&
+		typeof body.items === 'number' &&
+		body.items > 0
+	);
 }
 
 export { fixtureNames, loadFixture } from '../../helpers/fixtures';
