@@ -79,6 +79,8 @@ export class SavedWorkflow {
 	saves = 0;
 	/** How often n8n was asked to read and decrypt a credential. */
 	credentialReads = 0;
+	/** The node's saved version: n8n fills in the defaults of that version's parameters. */
+	typeVersion = 1;
 
 	constructor(
 		readonly nodeType: INodeType,
@@ -103,7 +105,7 @@ export class SavedWorkflow {
 			id: this.nodeId,
 			name: 'Trigger',
 			type: this.typeName,
-			typeVersion: 1,
+			typeVersion: this.typeVersion,
 			position: [0, 0],
 			webhookId: '00000000-0000-4000-8000-00000000beef',
 			parameters: this.parameters as INode['parameters'],

@@ -32,6 +32,23 @@ beforeEach(() => {
 	captainTokens.clear();
 });
 
+describe('the item-status URL has no Events list', () => {
+	test('an item status trigger emits item events even with an Events value saved by an earlier version', async () => {
+		const workflow = captainWorkflow({ receives: 'itemStatus', events: ['order_assigned'] });
+		const body = loadFixture('captain', 'item_status_updated');
+		const answer = await workflow.call({ body, headers: authed });
+		expect(answer.body).toEqual({ status: 'accepted', items: 1 });
+		expect(answer.items[0]).toMatchObject({ event: 'item_status_updated' });
+	});
+
+	test('the main URL still filters on Events', async () => {
+		const workflow = captainWorkflow({ events: ['order_assigned'] });
+		const body = loadFixture('captain', 'order_status_updated');
+		const answer = await workflow.call({ body, headers: authed });
+		expect(answer).toMatchObject({ status: 200, startsExecution: false });
+	});
+});
+
 describe('Captain.AI Trigger through webhook()', () => {
 	test.each(fixtureNames('captain'))(
 		'accepts the %s sample and emits one mapped item',
