@@ -376,3 +376,20 @@ function rawHeaderLines(headers: Record<string, string | string[]>) {
 		(Array.isArray(value) ? value : [value]).flatMap((line) => [key, line]),
 	);
 }
+
+/**
+ * The Logger instance n8n-core's contexts hand to nodes as `this.logger`. Resolved from
+ * n8n-core's own dependencies: it may carry its own copy of @n8n/di, whose container is not
+ * the one a plain import here would reach.
+ */
+export function n8nLogger(): {
+	warn: (...args: unknown[]) => void;
+	error: (...args: unknown[]) => void;
+} {
+	const fromCore = { paths: [require.resolve('n8n-core')] };
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Container } = require(require.resolve('@n8n/di', fromCore));
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Logger } = require(require.resolve('@n8n/backend-common', fromCore));
+	return Container.get(Logger);
+}
