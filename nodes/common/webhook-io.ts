@@ -66,7 +66,7 @@ export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest
 	};
 }
 
-/** Memory is kept per node; test deliveries ("Listen for test event") get their own. */
+/** Memory is kept per node; test deliveries (to the Test URL) get their own. */
 export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	const isTest = context.getMode() === 'manual';
 	return {
