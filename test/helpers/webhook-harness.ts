@@ -393,3 +393,8 @@ export function n8nLogger(): {
 	const { Logger } = require(require.resolve('@n8n/backend-common', fromCore));
 	return Container.get(Logger);
 }
+
+// n8n's logger would print every refusal line into the test output; tests that check them
+// spy on it themselves (jest.spyOn over this keeps working, mockRestore comes back here).
+jest.spyOn(n8nLogger(), 'warn').mockImplementation(() => undefined);
+jest.spyOn(n8nLogger(), 'error').mockImplementation(() => undefined);

@@ -7,16 +7,22 @@
  */
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import type { INodeProperties } from 'n8n-workflow';
+import { NodeHelpers, type INodeParameters, type INodeProperties } from 'n8n-workflow';
 
+import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { arriveTriggerProperties } from '../../nodes/ArriveTrigger/description';
+import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
-import { TRIGGER_VERSIONS } from '../../nodes/common/manual-registration';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const PROPERTIES: Record<string, INodeProperties[]> = {
 	'n8n-nodes-captain-arrive.captainAiTrigger': captainAiTriggerProperties,
 	'n8n-nodes-captain-arrive.arriveTrigger': arriveTriggerProperties,
+};
+/** What a node added in the editor today gets: the examples should read the same. */
+const DEFAULT_VERSION: Record<string, number | undefined> = {
+	'n8n-nodes-captain-arrive.captainAiTrigger': new CaptainAiTrigger().description.defaultVersion,
+	'n8n-nodes-captain-arrive.arriveTrigger': new ArriveTrigger().description.defaultVersion,
 };
 
 interface ExampleNode {
@@ -43,20 +49,20 @@ function checkParameter(
 	name: string,
 	value: unknown,
 	parameters: Record<string, unknown>,
+	typeVersion: number,
 ): string[] {
 	const candidates = properties.filter((property) => property.name === name);
 	if (candidates.length === 0) return [`unknown parameter ${name}`];
-	// Some names exist once per display condition (e.g. events per Receives value).
+	// Some names exist once per display condition (e.g. ARRIVE's Statuses per Trigger On and
+	// version): n8n's own rule decides which one the editor shows.
 	const shown = candidates.filter((property) =>
-		Object.entries(property.displayOptions?.show ?? {}).every(([key, allowed]) =>
-			(allowed as unknown[]).includes(parameters[key]),
-		),
+		NodeHelpers.displayParameter(parameters as INodeParameters, property, { typeVersion }, null),
 	);
 	if (shown.length === 0) return [`parameter ${name} is not shown with these settings`];
 	const property = shown[0];
 	if (property.type === 'collection') {
 		return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
-			checkParameter(property.options as INodeProperties[], key, inner, parameters),
+			checkParameter(property.options as INodeProperties[], key, inner, parameters, typeVersion),
 		);
 	}
 	if (property.type === 'options' || property.type === 'multiOptions') {
@@ -87,13 +93,13 @@ describe.each(files)('examples/%s', (file) => {
 		expect(example.nodes.filter((node) => node.webhookId !== undefined)).toEqual([]);
 	});
 
-	test("uses only the trigger nodes' current versions, parameter names and option values", () => {
+	test("is at the trigger's default version and uses only its current parameter names and option values", () => {
 		const triggers = example.nodes.filter((node) => PROPERTIES[node.type]);
 		expect(triggers).toHaveLength(1);
 		for (const node of triggers) {
-			expect(TRIGGER_VERSIONS.version).toContain(node.typeVersion);
+			expect(node.typeVersion).toBe(DEFAULT_VERSION[node.type]);
 			const problems = Object.entries(node.parameters).flatMap(([name, value]) =>
-				checkParameter(PROPERTIES[node.type], name, value, node.parameters),
+				checkParameter(PROPERTIES[node.type], name, value, node.parameters, node.typeVersion),
 			);
 			expect(problems).toEqual([]);
 		}
