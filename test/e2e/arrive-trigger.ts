@@ -8,10 +8,9 @@ import { randomUUID } from 'crypto';
 
 import {
 	type N8n,
-	NODE_TYPES,
 	type NodeE2ESuite,
 	type Published,
-	type WorkflowInput,
+	TRIGGER_NAMES,
 	describeExecutions,
 	executionIds,
 	executionsAfterSettling,
@@ -20,9 +19,10 @@ import {
 	newExecutions,
 	nodeOutputItems,
 	publish,
+	triggerWorkflow,
 } from './support/real-n8n';
 
-const TRIGGER = 'ARRIVE Trigger';
+const TRIGGER = TRIGGER_NAMES.arriveTrigger;
 const ARRIVE_ADDRESS = '52.37.246.23';
 const OTHER_ADDRESS = '198.51.100.9';
 
@@ -62,24 +62,6 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 	/** The trip the scripted sequence drives; re-sent after the restart. */
 	const scriptedTrip = `trip-${randomUUID()}`;
 
-	function workflow(name: string, parameters: Record<string, unknown>): WorkflowInput {
-		return {
-			name,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: NODE_TYPES.arriveTrigger,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId: randomUUID(),
-					parameters,
-				},
-			],
-			connections: {},
-		};
-	}
-
 	async function send(published: Published, body: unknown, headers: Record<string, string> = {}) {
 		const before = await executionIds(n8n(), published.workflow.id);
 		const answer = await n8n().post(published.url, body, headers);
@@ -104,10 +86,16 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			beforeAll(async () => {
 				local = await publish(
 					n8n(),
-					workflow('ARRIVE local', { additionalAddresses: '127.0.0.1, ::1' }),
+					triggerWorkflow('ARRIVE local', 'arriveTrigger', {
+						parameters: { additionalAddresses: '127.0.0.1, ::1' },
+					}),
 					'arrive',
 				);
-				arriveOnly = await publish(n8n(), workflow('ARRIVE only', {}), 'arrive');
+				arriveOnly = await publish(
+					n8n(),
+					triggerWorkflow('ARRIVE only', 'arriveTrigger'),
+					'arrive',
+				);
 			}, 60_000);
 
 			test('the documented sample → 200 accepted, one execution with one trip item', async () => {

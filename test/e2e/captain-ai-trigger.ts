@@ -7,11 +7,10 @@ import { randomUUID } from 'crypto';
 
 import {
 	type N8n,
-	NODE_TYPES,
 	type NodeE2ESuite,
 	type Published,
 	SETTLE_MS,
-	type WorkflowInput,
+	TRIGGER_NAMES,
 	describeExecutions,
 	executionIds,
 	executionsAfterSettling,
@@ -21,9 +20,10 @@ import {
 	newExecutions,
 	nodeOutputItems,
 	publish,
+	triggerWorkflow,
 } from './support/real-n8n';
 
-const TRIGGER = 'Captain.AI Trigger';
+const TRIGGER = TRIGGER_NAMES.captainAiTrigger;
 /** An address from TEST-NET-3 (RFC 5737): never the address of this machine. */
 const ALLOWED_ADDRESS = '203.0.113.7';
 const OTHER_ADDRESS = '198.51.100.9';
@@ -54,29 +54,6 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 	let allowlisted: Published;
 	/** Events the main workflow accepted before the restart, redelivered after it. */
 	const acceptedBeforeRestart: CaptainBody[] = [];
-
-	function workflow(
-		name: string,
-		parameters: Record<string, unknown>,
-		credential?: { id: string; name: string },
-	): WorkflowInput {
-		return {
-			name,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: NODE_TYPES.captainAiTrigger,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId: randomUUID(),
-					parameters,
-					...(credential ? { credentials: { captainAiWebhookApi: credential } } : {}),
-				},
-			],
-			connections: {},
-		};
-	}
 
 	/** Runs `send` (which asserts on the answers), then checks that no execution started. */
 	async function expectNoExecution(published: Published, send: () => Promise<void>) {
@@ -125,28 +102,33 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 					authToken,
 				});
 				const ref = { id: credential.id, name: credential.name };
-				main = await publish(n8n(), workflow('Captain main', {}, ref), 'events');
+				main = await publish(
+					n8n(),
+					triggerWorkflow('Captain main', 'captainAiTrigger', { credential: ref }),
+					'events',
+				);
 				itemStatus = await publish(
 					n8n(),
-					workflow('Captain item status', { receives: 'itemStatus' }, ref),
+					triggerWorkflow('Captain item status', 'captainAiTrigger', {
+						parameters: { receives: 'itemStatus' },
+						credential: ref,
+					}),
 					'item-status',
 				);
 				filtered = await publish(
 					n8n(),
-					workflow(
-						'Captain filtered',
-						{ events: ['order_assigned'], environment: 'nonProduction' },
-						ref,
-					),
+					triggerWorkflow('Captain filtered', 'captainAiTrigger', {
+						parameters: { events: ['order_assigned'], environment: 'nonProduction' },
+						credential: ref,
+					}),
 					'events',
 				);
 				allowlisted = await publish(
 					n8n(),
-					workflow(
-						'Captain allowlist',
-						{ options: { allowedAddresses: `${ALLOWED_ADDRESS}, 2001:db8::/32` } },
-						ref,
-					),
+					triggerWorkflow('Captain allowlist', 'captainAiTrigger', {
+						parameters: { options: { allowedAddresses: `${ALLOWED_ADDRESS}, 2001:db8::/32` } },
+						credential: ref,
+					}),
 					'events',
 				);
 			}, 60_000);
@@ -177,9 +159,11 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 
 			test('an Allowed Addresses entry that is no address stops activation (1.x names the entry, 2.41 serves no URL)', async () => {
 				const created = await n8n().createWorkflow(
-					workflow('Captain bad allowlist', {
-						authentication: 'none',
-						options: { allowedAddresses: '203.0.113.7, office-router' },
+					triggerWorkflow('Captain bad allowlist', 'captainAiTrigger', {
+						parameters: {
+							authentication: 'none',
+							options: { allowedAddresses: '203.0.113.7, office-router' },
+						},
 					}),
 				);
 				const expected = /office-router.*is not an IP address or CIDR range/;

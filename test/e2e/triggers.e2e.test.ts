@@ -5,8 +5,6 @@
  *
  * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
  */
-import { randomUUID } from 'crypto';
-
 import { arriveTriggerSuite } from './arrive-trigger';
 import { captainAiTriggerSuite } from './captain-ai-trigger';
 import { versionTwoSuite } from './version-2';
@@ -19,6 +17,7 @@ import {
 	e2eVersions,
 	publish,
 	sleep,
+	triggerWorkflow,
 	useRealN8n,
 } from './support/real-n8n';
 
@@ -41,26 +40,7 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 		});
 
 		test('a workflow with the ARRIVE Trigger publishes and its production URL is served', async () => {
-			const webhookId = randomUUID();
-			await publish(
-				n8n(),
-				{
-					name: 'ARRIVE publish check',
-					nodes: [
-						{
-							id: randomUUID(),
-							name: 'ARRIVE Trigger',
-							type: NODE_TYPES.arriveTrigger,
-							typeVersion: 1,
-							position: [0, 0],
-							webhookId,
-							parameters: {},
-						},
-					],
-					connections: {},
-				},
-				'arrive',
-			);
+			await publish(n8n(), triggerWorkflow('ARRIVE publish check', 'arriveTrigger'), 'arrive');
 		});
 	});
 

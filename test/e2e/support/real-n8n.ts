@@ -3,6 +3,7 @@
  * package packed and installed into it), workflow publishing, and assertions on what n8n
  * recorded. Node-specific cases live in one file per node (see captain-ai-trigger.ts).
  */
+import { randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -34,6 +35,46 @@ export const NODE_TYPES = {
 	captainAiTrigger: `${PACKAGE}.captainAiTrigger`,
 	arriveTrigger: `${PACKAGE}.arriveTrigger`,
 } as const;
+/** The node names the workflows below give each trigger (what nodeOutputItems looks up). */
+export const TRIGGER_NAMES = {
+	captainAiTrigger: 'Captain.AI Trigger',
+	arriveTrigger: 'ARRIVE Trigger',
+} as const satisfies Record<keyof typeof NODE_TYPES, string>;
+
+export interface TriggerWorkflowOptions {
+	parameters?: Record<string, unknown>;
+	/** 1 is what older workflows have; 2 is what a node added now gets. */
+	typeVersion?: number;
+	/** The Captain.AI Webhook credential the trigger authenticates with. */
+	credential?: { id: string; name: string };
+}
+
+/**
+ * A workflow made of one trigger node (named as in TRIGGER_NAMES, with a fresh webhookId) and
+ * nothing after it: what the trigger emits is its run's output, read with nodeOutputItems.
+ */
+export function triggerWorkflow(
+	name: string,
+	trigger: keyof typeof NODE_TYPES,
+	{ parameters = {}, typeVersion = 1, credential }: TriggerWorkflowOptions = {},
+): WorkflowInput {
+	return {
+		name,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: TRIGGER_NAMES[trigger],
+				type: NODE_TYPES[trigger],
+				typeVersion,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters,
+				...(credential ? { credentials: { captainAiWebhookApi: credential } } : {}),
+			},
+		],
+		connections: {},
+	};
+}
 
 /** A first run may install n8n into the cache (minutes); a start takes 10–40 s. */
 export const N8N_START_TIMEOUT_MS = 15 * 60_000;
