@@ -47,13 +47,17 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 	for (const suite of suites) describe(suite.title, () => suite.declareTests());
 
 	describe('after restarting n8n with N8N_PROXY_HOPS=1', () => {
-		beforeAll(async () => {
-			// A restart trusts only memory saved once its runs had time to finish: wait for that,
-			// let each suite's dropped delivery carry the save, then restart.
-			await sleep(SETTLE_WAIT_MS);
-			for (const suite of suites) await suite.settleBeforeRestart();
-			await n8n().restart({ N8N_PROXY_HOPS: '1' });
-		}, N8N_RESTART_TIMEOUT_MS + SETTLE_WAIT_MS);
+		beforeAll(
+			async () => {
+				// A restart trusts only memory saved once its runs had time to finish: send what must be
+				// remembered, wait for that, let each suite's dropped delivery carry the save, restart.
+				for (const suite of suites) await suite.beforeRestart();
+				await sleep(SETTLE_WAIT_MS);
+				for (const suite of suites) await suite.settleBeforeRestart();
+				await n8n().restart({ N8N_PROXY_HOPS: '1' });
+			},
+			N8N_RESTART_TIMEOUT_MS + SETTLE_WAIT_MS + 120_000,
+		);
 
 		for (const suite of suites) describe(suite.title, () => suite.declareTestsAfterRestart());
 	});

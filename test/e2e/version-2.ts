@@ -17,6 +17,7 @@ import {
 	loadFixture,
 	newExecutions,
 	nodeOutputItems,
+	once,
 	publish,
 	triggerWorkflow,
 } from './support/real-n8n';
@@ -26,6 +27,38 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 	let captainMain: Published;
 	let captainItemStatus: Published;
 	let arrive: Published;
+
+	const publishWorkflows = once(async () => {
+		const credential = await n8n().createCredential('Captain.AI e2e v2', 'captainAiWebhookApi', {
+			authToken,
+		});
+		const ref = { id: credential.id, name: credential.name };
+		captainMain = await publish(
+			n8n(),
+			triggerWorkflow('Captain v2 main', 'captainAiTrigger', {
+				typeVersion: 2,
+				credential: ref,
+			}),
+			'events',
+		);
+		captainItemStatus = await publish(
+			n8n(),
+			triggerWorkflow('Captain v2 item status', 'captainAiTrigger', {
+				typeVersion: 2,
+				parameters: { receives: 'itemStatus' },
+				credential: ref,
+			}),
+			'item-status',
+		);
+		arrive = await publish(
+			n8n(),
+			triggerWorkflow('ARRIVE v2', 'arriveTrigger', {
+				typeVersion: 2,
+				parameters: { additionalAddresses: '127.0.0.1' },
+			}),
+			'arrive',
+		);
+	});
 
 	async function expectOneRun(
 		published: Published,
@@ -48,39 +81,7 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 		title: 'both nodes at version 2 (new nodes)',
 
 		declareTests() {
-			beforeAll(async () => {
-				const credential = await n8n().createCredential(
-					'Captain.AI e2e v2',
-					'captainAiWebhookApi',
-					{ authToken },
-				);
-				const ref = { id: credential.id, name: credential.name };
-				captainMain = await publish(
-					n8n(),
-					triggerWorkflow('Captain v2 main', 'captainAiTrigger', {
-						typeVersion: 2,
-						credential: ref,
-					}),
-					'events',
-				);
-				captainItemStatus = await publish(
-					n8n(),
-					triggerWorkflow('Captain v2 item status', 'captainAiTrigger', {
-						typeVersion: 2,
-						parameters: { receives: 'itemStatus' },
-						credential: ref,
-					}),
-					'item-status',
-				);
-				arrive = await publish(
-					n8n(),
-					triggerWorkflow('ARRIVE v2', 'arriveTrigger', {
-						typeVersion: 2,
-						parameters: { additionalAddresses: '127.0.0.1' },
-					}),
-					'arrive',
-				);
-			}, 60_000);
+			beforeAll(publishWorkflows, 60_000);
 
 			test('Captain.AI: the main and item-status paths are served, each accepting its event', async () => {
 				const order = {
@@ -131,6 +132,8 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 				expect(items).toHaveLength(1);
 			});
 		},
+
+		async beforeRestart() {},
 
 		async settleBeforeRestart() {},
 

@@ -129,17 +129,33 @@ export function useRealN8n(version: string): () => N8n {
  * One node's e2e cases, declared inside `describe` blocks the suite creates per n8n version.
  * `declareTests` registers its own beforeAll (credentials, workflows) and tests against a fresh
  * n8n; `declareTestsAfterRestart` runs after the same n8n was restarted with N8N_PROXY_HOPS=1.
+ * Every case creates what it needs (see `once`), so any one of them runs alone (`-t`) or in
+ * any order; what the after-restart cases expect n8n to remember is sent by `beforeRestart`.
  */
 export interface NodeE2ESuite {
 	title: string;
 	declareTests(): void;
 	/**
-	 * Called SETTLE_WAIT_MS after the last accepted delivery, before the restart: sends each
-	 * workflow whose memory must survive a delivery it drops, which carries the save that
-	 * makes its entries count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
+	 * Called before the restart, whether or not any of `declareTests`' cases ran: publishes what
+	 * the after-restart cases use and sends the deliveries whose memory they check.
+	 */
+	beforeRestart(): Promise<void>;
+	/**
+	 * Called SETTLE_WAIT_MS after `beforeRestart`, before the restart: sends each workflow whose
+	 * memory must survive a delivery it drops, which carries the save that makes its entries
+	 * count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
 	 */
 	settleBeforeRestart(): Promise<void>;
 	declareTestsAfterRestart(): void;
+}
+
+/**
+ * `make` run at most once, on the first call: for set-up that several beforeAll hooks need
+ * (whichever runs first does it), so a case does not depend on an earlier case or describe.
+ */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return () => (made ??= make());
 }
 
 /** The node trusts, after a restart, entries that were 10 s old when saved; plus a margin. */
