@@ -411,6 +411,23 @@ describe('Captain.AI Trigger through webhook()', () => {
 		afterEach(() => jest.restoreAllMocks());
 		const body = () => loadFixture('captain', 'order_status_updated');
 
+		test.each<{ when: string; later: number; outcome: string }>([
+			{ when: "after Captain's 48 h of retries", later: 48 * 3_600_000, outcome: 'duplicate' },
+			{ when: 'just under 72 h', later: 72 * 3_600_000 - 60_000, outcome: 'duplicate' },
+			{ when: 'just over 72 h', later: 72 * 3_600_000 + 60_000, outcome: 'accepted' },
+		])(
+			'memory options left unset (README: 72 h): a redelivery $when → $outcome',
+			async ({ later, outcome }) => {
+				const workflow = captainWorkflow();
+				const first = body();
+				expect((await workflow.call({ body: first, headers: authed })).startsExecution).toBe(true);
+				now += later;
+				const retry = { ...first, metadata: { ...first.metadata, delivery_attempt: 15 } };
+				const answer = await workflow.call({ body: retry, headers: authed });
+				expect(answer.startsExecution ? 'accepted' : answer.body?.reason).toBe(outcome);
+			},
+		);
+
 		test('the accepted answer comes from the run, and that request saves the memory (n8n 2.x resets the flag before)', async () => {
 			const workflow = captainWorkflow();
 			const answer = await workflow.call({ body: body(), headers: authed });

@@ -1,6 +1,5 @@
 import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
-import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/catalogue';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
 import { parseProviderTime } from '../../nodes/common/validation';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
@@ -162,18 +161,5 @@ describe('event catalogue', () => {
 		expect(isEventSelected('order_assigned', ['unlisted'])).toBe(false);
 		expect(isEventSelected('brand_new', ['unlisted'])).toBe(true);
 		expect(isEventSelected('brand_new', [])).toBe(false);
-	});
-
-	test("the editor's memory defaults match the ones the node falls back to", () => {
-		const options = captainAiTriggerProperties.find((property) => property.name === 'options')
-			?.options as Array<{ name: string; default: unknown }>;
-		expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(
-			CAPTAIN_MEMORY_DEFAULTS.hours,
-		);
-		expect(options.find((option) => option.name === 'rememberMaxEvents')?.default).toBe(
-			CAPTAIN_MEMORY_DEFAULTS.maxEvents,
-		);
-		// 15 retries with exponential backoff: at least 48 h
-		expect(CAPTAIN_MEMORY_DEFAULTS.hours).toBeGreaterThanOrEqual(48);
 	});
 });
