@@ -128,8 +128,8 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 					call([trip(scriptedTrip, 'approaching', 'ack-1')]),
 					call([trip(scriptedTrip, 'approaching', 'ack-1', { eta: 60 })]),
 					call([trip(scriptedTrip, 'approaching', 'ack-1', { eta: 30 })]),
-					call([trip(restartTrip, 'arrived', 'ack-2', { eta: 0 })]),
-					call([trip(restartTrip, 'arrived', 'ack-2', { eta: 0 })]),
+					call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 0 })]),
+					call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 0 })]),
 				];
 				const before = await executionIds(n8n(), local.workflow.id);
 				const answers = [];
