@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import harness from '../test/real-n8n/n8n.js';
+import { median, runBatch } from './batches.mjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, REPO_ROOT, packPackage, sleep } = harness;
@@ -111,36 +112,17 @@ function cpuMs(pid) {
 	return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
-async function runBatch(n8n, url, make) {
+/** A batch (bench/batches.mjs) plus the CPU time n8n spent on it, per request. */
+async function runBatchWithCpu(n8n, url, make) {
 	const cpuBefore = cpuMs(n8n.child.pid);
-	const latencies = [];
-	const statuses = {};
-	let next = 0;
-	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: concurrency }, async () => {
-			while (next < perBatch) {
-				next++;
-				const t0 = performance.now();
-				const answer = await n8n.post(url, ...make());
-				latencies.push(performance.now() - t0);
-				statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-			}
-		}),
-	);
-	const seconds = (performance.now() - started) / 1000;
+	const batch = await runBatch(n8n, url, make, {
+		count: perBatch,
+		concurrency,
+		answerKey: (answer) => answer.status,
+	});
 	await sleep(500);
-	const cpuPerRequest = (cpuMs(n8n.child.pid) - cpuBefore) / perBatch;
-	latencies.sort((a, b) => a - b);
-	return {
-		rps: perBatch / seconds,
-		medianMs: latencies[latencies.length >> 1],
-		cpuPerRequest,
-		statuses,
-	};
+	return { ...batch, cpuPerRequest: (cpuMs(n8n.child.pid) - cpuBefore) / perBatch };
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 const sides = [];
 try {
@@ -179,7 +161,7 @@ try {
 			const order = round % 2 === 0 ? [0, 1] : [1, 0];
 			for (const s of order) {
 				const { url, make } = sides[s].scenarios[i];
-				results[s][names[i]].push(await runBatch(sides[s].n8n, url, make));
+				results[s][names[i]].push(await runBatchWithCpu(sides[s].n8n, url, make));
 			}
 		}
 	}

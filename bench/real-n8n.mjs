@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 import harness from '../test/real-n8n/n8n.js';
+import { median, runBatch } from './batches.mjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { BoundedMemory } = createRequire(import.meta.url)('../dist/nodes/common/dedupe.js');
@@ -52,35 +53,9 @@ function fullMemory(count, now) {
 	};
 }
 
-async function runBatch(n8n, url, make) {
-	const latencies = [];
-	const statuses = new Map();
-	let next = 0;
-	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: concurrency }, async () => {
-			while (next < perBatch) {
-				next++;
-				const [body, headers] = make();
-				const t0 = performance.now();
-				const answer = await n8n.post(url, body, headers);
-				latencies.push(performance.now() - t0);
-				const key =
-					`${answer.status} ${answer.body?.status === 'ignored' ? answer.body.reason : (answer.body?.status ?? answer.body?.error ?? answer.body?.message ?? '')}`.trim();
-				statuses.set(key, (statuses.get(key) ?? 0) + 1);
-			}
-		}),
-	);
-	const seconds = (performance.now() - started) / 1000;
-	latencies.sort((a, b) => a - b);
-	return {
-		rps: perBatch / seconds,
-		medianMs: latencies[latencies.length >> 1],
-		statuses: Object.fromEntries(statuses),
-	};
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+/** Answers counted by status and, for the nodes' JSON answers, what they say. */
+const answerKey = (answer) =>
+	`${answer.status} ${answer.body?.status === 'ignored' ? answer.body.reason : (answer.body?.status ?? answer.body?.error ?? answer.body?.message ?? '')}`.trim();
 
 /** Starts one n8n with `env`, measures every scenario, stops it. Returns { name: { rps, ms, statuses } }. */
 async function measureMode(label, env) {
@@ -131,7 +106,9 @@ async function measureMode(label, env) {
 		const results = Object.fromEntries(scenarios.map((s) => [s.name, []]));
 		for (let round = 0; round < rounds; round++) {
 			for (const { name, url, make } of scenarios)
-				results[name].push(await runBatch(n8n, url, make));
+				results[name].push(
+					await runBatch(n8n, url, make, { count: perBatch, concurrency, answerKey }),
+				);
 		}
 		const summary = {};
 		console.log(

@@ -8,10 +8,9 @@ import { randomUUID } from 'crypto';
 
 import {
 	type N8n,
-	NODE_TYPES,
 	type NodeE2ESuite,
 	type Published,
-	type WorkflowInput,
+	TRIGGER_NAMES,
 	describeExecutions,
 	executionIds,
 	executionsAfterSettling,
@@ -19,10 +18,12 @@ import {
 	loadFixture,
 	newExecutions,
 	nodeOutputItems,
+	once,
 	publish,
+	triggerWorkflow,
 } from './support/real-n8n';
 
-const TRIGGER = 'ARRIVE Trigger';
+const TRIGGER = TRIGGER_NAMES.arriveTrigger;
 const ARRIVE_ADDRESS = '52.37.246.23';
 const OTHER_ADDRESS = '198.51.100.9';
 
@@ -59,26 +60,20 @@ function trip(tripId: string, status: string, ackToken?: string, extra: Estimate
 export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 	let local: Published;
 	let arriveOnly: Published;
-	/** The trip the scripted sequence drives; re-sent after the restart. */
-	const scriptedTrip = `trip-${randomUUID()}`;
+	/** The trip beforeRestart drives to "arrived"; its arrival is sent again after the restart. */
+	const restartTrip = `trip-${randomUUID()}`;
 
-	function workflow(name: string, parameters: Record<string, unknown>): WorkflowInput {
-		return {
-			name,
-			nodes: [
-				{
-					id: randomUUID(),
-					name: TRIGGER,
-					type: NODE_TYPES.arriveTrigger,
-					typeVersion: 1,
-					position: [0, 0],
-					webhookId: randomUUID(),
-					parameters,
-				},
-			],
-			connections: {},
-		};
-	}
+	/** Publishes the shared workflows once, for whichever part of the suite runs first. */
+	const publishWorkflows = once(async () => {
+		local = await publish(
+			n8n(),
+			triggerWorkflow('ARRIVE local', 'arriveTrigger', {
+				parameters: { additionalAddresses: '127.0.0.1, ::1' },
+			}),
+			'arrive',
+		);
+		arriveOnly = await publish(n8n(), triggerWorkflow('ARRIVE only', 'arriveTrigger'), 'arrive');
+	});
 
 	async function send(published: Published, body: unknown, headers: Record<string, string> = {}) {
 		const before = await executionIds(n8n(), published.workflow.id);
@@ -101,14 +96,7 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 		title: 'ARRIVE Trigger',
 
 		declareTests() {
-			beforeAll(async () => {
-				local = await publish(
-					n8n(),
-					workflow('ARRIVE local', { additionalAddresses: '127.0.0.1, ::1' }),
-					'arrive',
-				);
-				arriveOnly = await publish(n8n(), workflow('ARRIVE only', {}), 'arrive');
-			}, 60_000);
+			beforeAll(publishWorkflows, 60_000);
 
 			test('the documented sample → 200 accepted, one execution with one trip item', async () => {
 				const { answer, before } = await send(local, sample());
@@ -134,6 +122,7 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			});
 
 			test('scripted trip: in-transit → approaching ×3 → arrived ×2 starts exactly two runs (default mode)', async () => {
+				const scriptedTrip = `trip-${randomUUID()}`;
 				const script = [
 					call([trip(scriptedTrip, 'in-transit')]),
 					call([trip(scriptedTrip, 'approaching', 'ack-1')]),
@@ -211,23 +200,35 @@ export function arriveTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 			});
 		},
 
+		async beforeRestart() {
+			await publishWorkflows();
+			const answers = [];
+			for (const body of [
+				call([trip(restartTrip, 'approaching', 'ack-1')]),
+				call([trip(restartTrip, 'arrived', 'ack-2', { eta: 0 })]),
+			])
+				answers.push(await n8n().post(local.url, body));
+			expect(answers.map(isAcceptedAnswer)).toEqual([true, true]);
+		},
+
 		async settleBeforeRestart() {
 			const { answer } = await send(
 				local,
-				call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 5 })]),
+				call([trip(restartTrip, 'arrived', 'ack-2', { eta: 5 })]),
 			);
 			expect(answer.body).toMatchObject({ status: 'ignored', reason: 'no-change' });
 		},
 
 		declareTestsAfterRestart() {
 			beforeAll(async () => {
+				await publishWorkflows();
 				for (const published of [local, arriveOnly]) await n8n().waitForWebhook(published.url);
 			}, 60_000);
 
 			test('trip state survives the restart: the same arrival again → no-change, no execution', async () => {
 				const { answer, before } = await send(
 					local,
-					call([trip(scriptedTrip, 'arrived', 'ack-2', { eta: 0 })]),
+					call([trip(restartTrip, 'arrived', 'ack-2', { eta: 0 })]),
 				);
 				expect(answer.body).toMatchObject({ status: 'ignored', reason: 'no-change' });
 				await expectNothingStarted(local, before);

@@ -12,10 +12,10 @@ import { randomUUID } from 'crypto';
 import {
 	type Published,
 	N8N_RESTART_TIMEOUT_MS,
-	NODE_TYPES,
-	type WorkflowInput,
+	TRIGGER_NAMES,
 	e2eVersions,
 	publish,
+	triggerWorkflow,
 	useRealN8n,
 } from './support/real-n8n';
 import { ARRIVE_ADDRESS, SMALL_TRIP_MEMORY, arriveCorpus } from './hostile/arrive-cases';
@@ -29,33 +29,8 @@ import {
 	runCorpus,
 } from './hostile/corpus';
 
-const CAPTAIN = 'Captain.AI Trigger';
-const ARRIVE = 'ARRIVE Trigger';
-
-function workflow(
-	name: string,
-	type: string,
-	triggerName: string,
-	parameters: Record<string, unknown>,
-	credential?: { id: string; name: string },
-): WorkflowInput {
-	return {
-		name,
-		nodes: [
-			{
-				id: randomUUID(),
-				name: triggerName,
-				type,
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId: randomUUID(),
-				parameters,
-				...(credential ? { credentials: { captainAiWebhookApi: credential } } : {}),
-			},
-		],
-		connections: {},
-	};
-}
+const CAPTAIN = TRIGGER_NAMES.captainAiTrigger;
+const ARRIVE = TRIGGER_NAMES.arriveTrigger;
 
 function targetsOf(
 	published: Record<string, Published>,
@@ -104,18 +79,15 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 		const captainWorkflows = {
 			main: await publish(
 				n8n(),
-				workflow('Corpus Captain', NODE_TYPES.captainAiTrigger, CAPTAIN, {}, ref),
+				triggerWorkflow('Corpus Captain', 'captainAiTrigger', { credential: ref }),
 				'events',
 			),
 			allowlisted: await publish(
 				n8n(),
-				workflow(
-					'Corpus Captain allowlist',
-					NODE_TYPES.captainAiTrigger,
-					CAPTAIN,
-					{ options: { allowedAddresses: CAPTAIN_ALLOWED_ADDRESS } },
-					ref,
-				),
+				triggerWorkflow('Corpus Captain allowlist', 'captainAiTrigger', {
+					parameters: { options: { allowedAddresses: CAPTAIN_ALLOWED_ADDRESS } },
+					credential: ref,
+				}),
 				'events',
 			),
 		};
@@ -123,28 +95,26 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 		const arriveWorkflows = {
 			local: await publish(
 				n8n(),
-				workflow('Corpus ARRIVE', NODE_TYPES.arriveTrigger, ARRIVE, local),
+				triggerWorkflow('Corpus ARRIVE', 'arriveTrigger', { parameters: local }),
 				'arrive',
 			),
 			small: await publish(
 				n8n(),
-				workflow('Corpus ARRIVE small', NODE_TYPES.arriveTrigger, ARRIVE, {
-					...local,
-					options: { rememberMaxTrips: SMALL_TRIP_MEMORY },
+				triggerWorkflow('Corpus ARRIVE small', 'arriveTrigger', {
+					parameters: { ...local, options: { rememberMaxTrips: SMALL_TRIP_MEMORY } },
 				}),
 				'arrive',
 			),
 			every: await publish(
 				n8n(),
-				workflow('Corpus ARRIVE every', NODE_TYPES.arriveTrigger, ARRIVE, {
-					...local,
-					emit: 'everyUpdate',
+				triggerWorkflow('Corpus ARRIVE every', 'arriveTrigger', {
+					parameters: { ...local, emit: 'everyUpdate' },
 				}),
 				'arrive',
 			),
 			arriveOnly: await publish(
 				n8n(),
-				workflow('Corpus ARRIVE only', NODE_TYPES.arriveTrigger, ARRIVE, {}),
+				triggerWorkflow('Corpus ARRIVE only', 'arriveTrigger'),
 				'arrive',
 			),
 		};

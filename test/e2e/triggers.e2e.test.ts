@@ -5,8 +5,6 @@
  *
  * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
  */
-import { randomUUID } from 'crypto';
-
 import { arriveTriggerSuite } from './arrive-trigger';
 import { captainAiTriggerSuite } from './captain-ai-trigger';
 import { versionTwoSuite } from './version-2';
@@ -19,6 +17,7 @@ import {
 	e2eVersions,
 	publish,
 	sleep,
+	triggerWorkflow,
 	useRealN8n,
 } from './support/real-n8n';
 
@@ -41,39 +40,24 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 		});
 
 		test('a workflow with the ARRIVE Trigger publishes and its production URL is served', async () => {
-			const webhookId = randomUUID();
-			await publish(
-				n8n(),
-				{
-					name: 'ARRIVE publish check',
-					nodes: [
-						{
-							id: randomUUID(),
-							name: 'ARRIVE Trigger',
-							type: NODE_TYPES.arriveTrigger,
-							typeVersion: 1,
-							position: [0, 0],
-							webhookId,
-							parameters: {},
-						},
-					],
-					connections: {},
-				},
-				'arrive',
-			);
+			await publish(n8n(), triggerWorkflow('ARRIVE publish check', 'arriveTrigger'), 'arrive');
 		});
 	});
 
 	for (const suite of suites) describe(suite.title, () => suite.declareTests());
 
 	describe('after restarting n8n with N8N_PROXY_HOPS=1', () => {
-		beforeAll(async () => {
-			// A restart trusts only memory saved once its runs had time to finish: wait for that,
-			// let each suite's dropped delivery carry the save, then restart.
-			await sleep(SETTLE_WAIT_MS);
-			for (const suite of suites) await suite.settleBeforeRestart();
-			await n8n().restart({ N8N_PROXY_HOPS: '1' });
-		}, N8N_RESTART_TIMEOUT_MS + SETTLE_WAIT_MS);
+		beforeAll(
+			async () => {
+				// A restart trusts only memory saved once its runs had time to finish: send what must be
+				// remembered, wait for that, let each suite's dropped delivery carry the save, restart.
+				for (const suite of suites) await suite.beforeRestart();
+				await sleep(SETTLE_WAIT_MS);
+				for (const suite of suites) await suite.settleBeforeRestart();
+				await n8n().restart({ N8N_PROXY_HOPS: '1' });
+			},
+			N8N_RESTART_TIMEOUT_MS + SETTLE_WAIT_MS + 120_000,
+		);
 
 		for (const suite of suites) describe(suite.title, () => suite.declareTestsAfterRestart());
 	});

@@ -9,38 +9,56 @@ import { randomUUID } from 'crypto';
 
 import {
 	type N8n,
-	NODE_TYPES,
 	type NodeE2ESuite,
 	type Published,
+	TRIGGER_NAMES,
 	executionIds,
 	isAcceptedAnswer,
 	loadFixture,
 	newExecutions,
 	nodeOutputItems,
+	once,
 	publish,
+	triggerWorkflow,
 } from './support/real-n8n';
-
-const node = (
-	name: string,
-	type: string,
-	parameters: Record<string, unknown>,
-	extra: Record<string, unknown> = {},
-) => ({
-	id: randomUUID(),
-	name,
-	type,
-	typeVersion: 2,
-	position: [0, 0] as [number, number],
-	webhookId: randomUUID(),
-	parameters,
-	...extra,
-});
 
 export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 	const authToken = `e2e-v2-${randomUUID()}`;
 	let captainMain: Published;
 	let captainItemStatus: Published;
 	let arrive: Published;
+
+	const publishWorkflows = once(async () => {
+		const credential = await n8n().createCredential('Captain.AI e2e v2', 'captainAiWebhookApi', {
+			authToken,
+		});
+		const ref = { id: credential.id, name: credential.name };
+		captainMain = await publish(
+			n8n(),
+			triggerWorkflow('Captain v2 main', 'captainAiTrigger', {
+				typeVersion: 2,
+				credential: ref,
+			}),
+			'events',
+		);
+		captainItemStatus = await publish(
+			n8n(),
+			triggerWorkflow('Captain v2 item status', 'captainAiTrigger', {
+				typeVersion: 2,
+				parameters: { receives: 'itemStatus' },
+				credential: ref,
+			}),
+			'item-status',
+		);
+		arrive = await publish(
+			n8n(),
+			triggerWorkflow('ARRIVE v2', 'arriveTrigger', {
+				typeVersion: 2,
+				parameters: { additionalAddresses: '127.0.0.1' },
+			}),
+			'arrive',
+		);
+	});
 
 	async function expectOneRun(
 		published: Published,
@@ -63,55 +81,14 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 		title: 'both nodes at version 2 (new nodes)',
 
 		declareTests() {
-			beforeAll(async () => {
-				const credential = await n8n().createCredential(
-					'Captain.AI e2e v2',
-					'captainAiWebhookApi',
-					{ authToken },
-				);
-				const credentials = { captainAiWebhookApi: { id: credential.id, name: credential.name } };
-				const workflow = (name: string, trigger: ReturnType<typeof node>) => ({
-					name,
-					nodes: [trigger],
-					connections: {},
-				});
-				captainMain = await publish(
-					n8n(),
-					workflow(
-						'Captain v2 main',
-						node('Captain.AI Trigger', NODE_TYPES.captainAiTrigger, {}, { credentials }),
-					),
-					'events',
-				);
-				captainItemStatus = await publish(
-					n8n(),
-					workflow(
-						'Captain v2 item status',
-						node(
-							'Captain.AI Trigger',
-							NODE_TYPES.captainAiTrigger,
-							{ receives: 'itemStatus' },
-							{ credentials },
-						),
-					),
-					'item-status',
-				);
-				arrive = await publish(
-					n8n(),
-					workflow(
-						'ARRIVE v2',
-						node('ARRIVE Trigger', NODE_TYPES.arriveTrigger, { additionalAddresses: '127.0.0.1' }),
-					),
-					'arrive',
-				);
-			}, 60_000);
+			beforeAll(publishWorkflows, 60_000);
 
 			test('Captain.AI: the main and item-status paths are served, each accepting its event', async () => {
 				const order = {
 					...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
 					event_uuid: randomUUID(),
 				};
-				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, {
+				const items = await expectOneRun(captainMain, TRIGGER_NAMES.captainAiTrigger, order, {
 					'Auth-Token': authToken,
 					'Content-Type': 'application/json',
 				});
@@ -120,7 +97,7 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 					...loadFixture<Record<string, unknown>>('captain', 'item_status_updated'),
 					event_uuid: randomUUID(),
 				};
-				await expectOneRun(captainItemStatus, 'Captain.AI Trigger', item, {
+				await expectOneRun(captainItemStatus, TRIGGER_NAMES.captainAiTrigger, item, {
 					'Auth-Token': authToken,
 					'Content-Type': 'application/json',
 				});
@@ -131,7 +108,7 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 					...loadFixture<Record<string, unknown>>('captain', 'order_assigned'),
 					event_uuid: randomUUID(),
 				};
-				const items = await expectOneRun(captainMain, 'Captain.AI Trigger', order, {
+				const items = await expectOneRun(captainMain, TRIGGER_NAMES.captainAiTrigger, order, {
 					'Auth-Token': authToken,
 					'Content-Type': 'application/octet-stream',
 				});
@@ -149,12 +126,14 @@ export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 			test('ARRIVE: a call sent as application/octet-stream → accepted, one trip item', async () => {
 				const call = loadFixture<Record<string, any>>('arrive', 'ad-estimates');
 				call.data.estimates[0].ack = { token: randomUUID() };
-				const items = await expectOneRun(arrive, 'ARRIVE Trigger', call, {
+				const items = await expectOneRun(arrive, TRIGGER_NAMES.arriveTrigger, call, {
 					'Content-Type': 'application/octet-stream',
 				});
 				expect(items).toHaveLength(1);
 			});
 		},
+
+		async beforeRestart() {},
 
 		async settleBeforeRestart() {},
 

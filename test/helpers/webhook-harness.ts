@@ -1,8 +1,10 @@
 /**
  * Runs a trigger node's `webhook()` inside n8n-core's real WebhookContext, on a real
  * n8n-workflow `Workflow`: parameter defaults, expression-free parameter reads, credential
- * resolution rules and static-data change tracking are n8n's own. When the node hands n8n
- * items, the harness does what n8n 2.41 does next (webhook-helpers.ts, workflow-runner.ts):
+ * resolution rules and static-data change tracking are n8n's own. An execution starts whenever
+ * webhook() returns `workflowData`, even with no items and even after the node answered itself
+ * (n8n 2.41 webhook-helpers.ts checks only `workflowData === undefined`); the harness then does
+ * what n8n does next (webhook-helpers.ts, workflow-runner.ts):
  * a second Workflow is built over the same static data (which resets its change flag), the
  * node's execute() runs in n8n-core's real ExecuteContext, and what it passes to
  * sendResponse is written to the response, after which static data is saved if changed.
@@ -53,8 +55,9 @@ export interface WebhookAnswer {
 	/** The answer's JSON body. */
 	body: IDataObject | undefined;
 	headers: Record<string, string>;
-	/** Items the node handed n8n to start an execution; [] when none. */
+	/** Items the node handed n8n in `workflowData`; [] when none. */
 	items: IDataObject[];
+	/** webhook() returned `workflowData`: n8n starts an execution, with these items or none. */
 	startsExecution: boolean;
 }
 
@@ -143,7 +146,7 @@ export class SavedWorkflow {
 		const context = new WebhookContext(workflow, node, additionalData, mode, webhookData, [], null);
 		const result = await this.nodeType.webhook!.call(context);
 		const items = (result.workflowData?.[0] ?? []) as INodeExecutionData[];
-		const startsExecution = result.workflowData !== undefined && items.length > 0;
+		const startsExecution = result.workflowData !== undefined;
 
 		// n8n saves static data after production requests when the node changed it.
 		const saveIfChanged = () => {
@@ -163,7 +166,7 @@ export class SavedWorkflow {
 			startsExecution,
 		});
 
-		if (result.noWebhookResponse || !startsExecution) {
+		if (!startsExecution) {
 			// The node answered itself (n8n's responseCallback with noWebhookResponse saves first).
 			saveIfChanged();
 			return { startsExecution, finish: async () => answer() };

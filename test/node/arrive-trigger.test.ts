@@ -1,6 +1,4 @@
 import type { IDataObject } from 'n8n-workflow';
-import { TRIP_MEMORY_DEFAULTS } from '../../nodes/ArriveTrigger/catalogue';
-import { arriveTriggerProperties } from '../../nodes/ArriveTrigger/description';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/dedupe';
@@ -513,15 +511,25 @@ describe('ARRIVE Trigger through webhook()', () => {
 	});
 });
 
-test("the editor's trip memory defaults match the ones the node falls back to", () => {
-	const options = arriveTriggerProperties.find((property) => property.name === 'options')
-		?.options as Array<{ name: string; default: unknown }>;
-	expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(
-		TRIP_MEMORY_DEFAULTS.hours,
-	);
-	expect(options.find((option) => option.name === 'rememberMaxTrips')?.default).toBe(
-		TRIP_MEMORY_DEFAULTS.maxTrips,
-	);
+describe('trip memory with the options left unset (README: 24 h)', () => {
+	let now = Date.parse('2026-11-25T10:00:00Z');
+	beforeEach(() => {
+		now = Date.parse('2026-11-25T10:00:00Z');
+		jest.spyOn(Date, 'now').mockImplementation(() => now);
+	});
+	afterEach(() => jest.restoreAllMocks());
+
+	test.each<{ when: string; later: number; outcome: string }>([
+		{ when: 'just under 24 h', later: 24 * 3_600_000 - 60_000, outcome: 'no-change' },
+		{ when: 'just over 24 h', later: 24 * 3_600_000 + 60_000, outcome: 'accepted' },
+	])('the same arrival again $when later → $outcome', async ({ later, outcome }) => {
+		const workflow = arriveWorkflow();
+		const arrived = await workflow.call(fromArrive(call([trip('T-day', 'arrived', 'ack-a')])));
+		expect(arrived.startsExecution).toBe(true);
+		now += later;
+		const again = await workflow.call(fromArrive(call([trip('T-day', 'arrived', 'ack-a')])));
+		expect(again.startsExecution ? 'accepted' : again.body?.reason).toBe(outcome);
+	});
 });
 
 test('checkExists fails naming Also Accept Calls From and the bad entry; not when the check is off', async () => {

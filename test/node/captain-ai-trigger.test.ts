@@ -122,6 +122,65 @@ describe('Captain.AI Trigger through webhook()', () => {
 		});
 	});
 
+	/**
+	 * Captain's documented events (spec: the overview table plus the two events documented
+	 * elsewhere) with the entity each is about: [event, entity type, field holding its id].
+	 */
+	test.each<{ event: string; entity: string; idField: string | undefined }>([
+		{ event: 'agent.radar_locations.created', entity: 'store', idField: 'account_uuid' },
+		{ event: 'agent_eta_updated', entity: 'driver', idField: 'agent_uuid' },
+		{ event: 'order_assigned', entity: 'order', idField: 'order_uuid' },
+		{ event: 'order_unassigned', entity: 'order', idField: 'order_uuid' },
+		{ event: 'job_delivery_status_updated', entity: 'job', idField: 'job_uuid' },
+		{ event: 'order_status_updated', entity: 'order', idField: 'order_uuid' },
+		{ event: 'item_status_updated', entity: 'item', idField: 'item_uuid' },
+		{ event: 'analytics_report_ready', entity: 'none', idField: undefined },
+		{ event: 'order_preparation_updated', entity: 'order', idField: 'order_uuid' },
+		{ event: 'order_kds_print_request', entity: 'order', idField: 'order_uuid' },
+	])(
+		'$event is a known event: selected by name it runs and names its entity ($entity); "unlisted" does not take it',
+		async ({ event, entity, idField }) => {
+			const recorded = fixtureNames('captain').includes(event)
+				? loadFixture<Record<string, any>>('captain', event)
+				: { ...loadFixture<Record<string, any>>('captain', 'order_assigned'), data: {} };
+			const body = withEnvelope(recorded, {
+				event_name: event,
+				event_uuid: `known-${event}`,
+				data: { ...recorded.data, ...(idField ? { [idField]: `${event}-entity` } : {}) },
+			});
+			// Captain sends item_status_updated to its own URL.
+			const receives = event === 'item_status_updated' ? { receives: 'itemStatus' } : {};
+
+			const byName = await captainWorkflow({ ...receives, events: [event] }).call({
+				body,
+				headers: authed,
+			});
+			expect({ status: byName.status, body: byName.body }).toEqual({
+				status: 200,
+				body: { status: 'accepted', items: 1 },
+			});
+			expect(byName.items).toHaveLength(1);
+			expect(byName.items[0]).toMatchObject({ event, eventId: body.event_uuid });
+			if (idField) {
+				expect(byName.items[0]).toMatchObject({ entityType: entity, entityId: `${event}-entity` });
+			} else {
+				expect(byName.items[0]).not.toHaveProperty('entityType');
+			}
+
+			// Judged on the main URL: the item-status URL has no Events list to filter with.
+			forgetProcessMemory();
+			const unlisted = await captainWorkflow({ events: ['unlisted'] }).call({
+				body,
+				headers: authed,
+			});
+			expect(unlisted).toMatchObject({
+				status: 200,
+				body: { status: 'ignored', reason: 'filtered' },
+				startsExecution: false,
+			});
+		},
+	);
+
 	test('raw output is the body exactly as sent', async () => {
 		const body = loadFixture('captain', 'order_assigned');
 		const answer = await captainWorkflow({ options: { output: 'raw' } }).call({
@@ -409,6 +468,23 @@ describe('Captain.AI Trigger through webhook()', () => {
 		});
 		afterEach(() => jest.restoreAllMocks());
 		const body = () => loadFixture('captain', 'order_status_updated');
+
+		test.each<{ when: string; later: number; outcome: string }>([
+			{ when: "after Captain's 48 h of retries", later: 48 * 3_600_000, outcome: 'duplicate' },
+			{ when: 'just under 72 h', later: 72 * 3_600_000 - 60_000, outcome: 'duplicate' },
+			{ when: 'just over 72 h', later: 72 * 3_600_000 + 60_000, outcome: 'accepted' },
+		])(
+			'memory options left unset (README: 72 h): a redelivery $when → $outcome',
+			async ({ later, outcome }) => {
+				const workflow = captainWorkflow();
+				const first = body();
+				expect((await workflow.call({ body: first, headers: authed })).startsExecution).toBe(true);
+				now += later;
+				const retry = { ...first, metadata: { ...first.metadata, delivery_attempt: 15 } };
+				const answer = await workflow.call({ body: retry, headers: authed });
+				expect(answer.startsExecution ? 'accepted' : answer.body?.reason).toBe(outcome);
+			},
+		);
 
 		test('the accepted answer comes from the run, and that request saves the memory (n8n 2.x resets the flag before)', async () => {
 			const workflow = captainWorkflow();

@@ -1,6 +1,5 @@
-import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
+import { isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
-import { CAPTAIN_MEMORY_DEFAULTS } from '../../nodes/CaptainAiTrigger/catalogue';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
 import { parseProviderTime } from '../../nodes/common/validation';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
@@ -140,25 +139,6 @@ test('parseProviderTime reads the three formats and unix seconds', () => {
 });
 
 describe('event catalogue', () => {
-	test('has the 8 overview events plus the two documented elsewhere, once each', () => {
-		const names = CAPTAIN_EVENTS.map((kind) => kind.name);
-		expect(new Set(names).size).toBe(10);
-		expect(names).toEqual(
-			expect.arrayContaining([
-				'agent.radar_locations.created',
-				'agent_eta_updated',
-				'order_assigned',
-				'order_unassigned',
-				'job_delivery_status_updated',
-				'order_status_updated',
-				'item_status_updated',
-				'analytics_report_ready',
-				'order_preparation_updated',
-				'order_kds_print_request',
-			]),
-		);
-	});
-
 	test('drives the Events options: the main URL offers its own events; the item-status URL has no list', () => {
 		const eventsParameters = captainAiTriggerProperties.filter(
 			(property) => property.name === 'events',
@@ -174,12 +154,6 @@ describe('event catalogue', () => {
 		expect(eventsParameters[0].default).toEqual([]);
 	});
 
-	test('only item_status_updated arrives on the item-status URL', () => {
-		expect(
-			CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'itemStatus').map((kind) => kind.name),
-		).toEqual(['item_status_updated']);
-	});
-
 	test('isEventSelected', () => {
 		expect(isEventSelected('order_assigned', ['*'])).toBe(true);
 		expect(isEventSelected('order_assigned', ['order_assigned'])).toBe(true);
@@ -188,18 +162,5 @@ describe('event catalogue', () => {
 		// Empty is the editor's "every event"; `*` is what earlier versions saved for it.
 		expect(isEventSelected('brand_new', [])).toBe(true);
 		expect(isEventSelected('order_assigned', [])).toBe(true);
-	});
-
-	test("the editor's memory defaults match the ones the node falls back to", () => {
-		const options = captainAiTriggerProperties.find((property) => property.name === 'options')
-			?.options as Array<{ name: string; default: unknown }>;
-		expect(options.find((option) => option.name === 'rememberHours')?.default).toBe(
-			CAPTAIN_MEMORY_DEFAULTS.hours,
-		);
-		expect(options.find((option) => option.name === 'rememberMaxEvents')?.default).toBe(
-			CAPTAIN_MEMORY_DEFAULTS.maxEvents,
-		);
-		// 15 retries with exponential backoff: at least 48 h
-		expect(CAPTAIN_MEMORY_DEFAULTS.hours).toBeGreaterThanOrEqual(48);
 	});
 });

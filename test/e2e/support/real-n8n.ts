@@ -3,6 +3,7 @@
  * package packed and installed into it), workflow publishing, and assertions on what n8n
  * recorded. Node-specific cases live in one file per node (see captain-ai-trigger.ts).
  */
+import { randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -34,6 +35,46 @@ export const NODE_TYPES = {
 	captainAiTrigger: `${PACKAGE}.captainAiTrigger`,
 	arriveTrigger: `${PACKAGE}.arriveTrigger`,
 } as const;
+/** The node names the workflows below give each trigger (what nodeOutputItems looks up). */
+export const TRIGGER_NAMES = {
+	captainAiTrigger: 'Captain.AI Trigger',
+	arriveTrigger: 'ARRIVE Trigger',
+} as const satisfies Record<keyof typeof NODE_TYPES, string>;
+
+export interface TriggerWorkflowOptions {
+	parameters?: Record<string, unknown>;
+	/** 1 is what older workflows have; 2 is what a node added now gets. */
+	typeVersion?: number;
+	/** The Captain.AI Webhook credential the trigger authenticates with. */
+	credential?: { id: string; name: string };
+}
+
+/**
+ * A workflow made of one trigger node (named as in TRIGGER_NAMES, with a fresh webhookId) and
+ * nothing after it: what the trigger emits is its run's output, read with nodeOutputItems.
+ */
+export function triggerWorkflow(
+	name: string,
+	trigger: keyof typeof NODE_TYPES,
+	{ parameters = {}, typeVersion = 1, credential }: TriggerWorkflowOptions = {},
+): WorkflowInput {
+	return {
+		name,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: TRIGGER_NAMES[trigger],
+				type: NODE_TYPES[trigger],
+				typeVersion,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters,
+				...(credential ? { credentials: { captainAiWebhookApi: credential } } : {}),
+			},
+		],
+		connections: {},
+	};
+}
 
 /** A first run may install n8n into the cache (minutes); a start takes 10–40 s. */
 export const N8N_START_TIMEOUT_MS = 15 * 60_000;
@@ -88,17 +129,33 @@ export function useRealN8n(version: string): () => N8n {
  * One node's e2e cases, declared inside `describe` blocks the suite creates per n8n version.
  * `declareTests` registers its own beforeAll (credentials, workflows) and tests against a fresh
  * n8n; `declareTestsAfterRestart` runs after the same n8n was restarted with N8N_PROXY_HOPS=1.
+ * Every case creates what it needs (see `once`), so any one of them runs alone (`-t`) or in
+ * any order; what the after-restart cases expect n8n to remember is sent by `beforeRestart`.
  */
 export interface NodeE2ESuite {
 	title: string;
 	declareTests(): void;
 	/**
-	 * Called SETTLE_WAIT_MS after the last accepted delivery, before the restart: sends each
-	 * workflow whose memory must survive a delivery it drops, which carries the save that
-	 * makes its entries count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
+	 * Called before the restart, whether or not any of `declareTests`' cases ran: publishes what
+	 * the after-restart cases use and sends the deliveries whose memory they check.
+	 */
+	beforeRestart(): Promise<void>;
+	/**
+	 * Called SETTLE_WAIT_MS after `beforeRestart`, before the restart: sends each workflow whose
+	 * memory must survive a delivery it drops, which carries the save that makes its entries
+	 * count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
 	 */
 	settleBeforeRestart(): Promise<void>;
 	declareTestsAfterRestart(): void;
+}
+
+/**
+ * `make` run at most once, on the first call: for set-up that several beforeAll hooks need
+ * (whichever runs first does it), so a case does not depend on an earlier case or describe.
+ */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+	let made: Promise<T> | undefined;
+	return () => (made ??= make());
 }
 
 /** The node trusts, after a restart, entries that were 10 s old when saved; plus a margin. */
