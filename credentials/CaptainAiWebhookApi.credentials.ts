@@ -18,7 +18,8 @@ export class CaptainAiWebhookApi implements ICredentialType {
 		dark: 'file:../nodes/CaptainAiTrigger/captainAi.dark.svg',
 	};
 
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-captain-arrive#captainai-trigger';
+	// No #anchor: n8n appends tracking parameters to this URL, after any anchor.
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-captain-arrive';
 
 	properties: INodeProperties[] = [
 		{
@@ -28,8 +29,10 @@ export class CaptainAiWebhookApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			placeholder: 'At least 16 characters',
+			hint: 'At least 16 characters. Give the same value to your Captain.AI account manager.',
 			description:
-				'The secret Captain.AI sends in the Auth-Token header of every webhook. Use a random value of at least 16 characters and give the same value to your Captain.AI account manager. After you change it, the new value is accepted at once (at worst a second later) and the old one keeps working for at most 5 seconds.',
+				'The secret Captain.AI sends in the Auth-Token header of every webhook. A new value works at once; the old one keeps working for at most 5 seconds.',
 		},
 	];
 }

@@ -40,7 +40,7 @@ interface ArriveOptions {
 
 /** ARRIVE's published addresses plus the user's extra ones; off when the user says so. */
 const ALLOWLIST: AllowlistSetting = {
-	name: 'Extra Allowed Addresses',
+	name: 'Also Accept Calls From',
 	read(context) {
 		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none')
 			return undefined;
@@ -55,7 +55,10 @@ export class ArriveTrigger implements INodeType {
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		group: ['trigger'],
+		// Version 3: the Statuses list follows Trigger On (see statusesParameters).
 		...TRIGGER_VERSIONS,
+		version: [1, 2, 3],
+		defaultVersion: 3,
 		subtitle:
 			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
 		description:
@@ -73,13 +76,14 @@ export class ArriveTrigger implements INodeType {
 				path: 'arrive',
 			},
 		],
+		eventTriggerDescription: 'Waiting for a call to the Test URL',
 		triggerPanel: {
 			header: 'Waiting for an ARRIVE call',
 			executionsHelp: {
 				inactive:
-					'While listening, send a sample call to the Test URL (see the README of n8n-nodes-captain-arrive for a curl command; set Accept Calls From to Any Address, or add your address, to try it from your machine). To receive real trips, publish the workflow and set the Production URL in the ARRIVE dashboard.',
+					'Send a sample call to the Test URL (the docs have one to copy). From your own machine, first add its address under Also Accept Calls From. Refused calls never show here: n8n logs them. For real trips, publish the workflow and set the Production URL in the ARRIVE dashboard.',
 				active:
-					'The workflow is published: trips ARRIVE sends to the Production URL start executions as chosen in Trigger On. See them under Executions.',
+					"The workflow is published: trips ARRIVE sends to the Production URL start executions as chosen in Trigger On. Refused calls are in n8n's log.",
 			},
 			activationHint:
 				'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',

@@ -23,17 +23,17 @@ export const EMIT_MODES: ReadonlyArray<{ value: EmitMode; label: string; descrip
 		value: 'newArrival',
 		label: 'New Approach or Arrival',
 		description:
-			'A customer has just started approaching or has just arrived (a new acknowledgement token from ARRIVE)',
+			'A customer starts approaching or arrives: one run each, however often ARRIVE repeats the trip',
 	},
 	{
 		value: 'statusChange',
 		label: 'Every Status Change',
-		description: 'A trip whose status differs from the last one seen',
+		description: 'A trip moves to another status',
 	},
 	{
 		value: 'everyUpdate',
 		label: 'Every Update',
-		description: 'Every trip in every call; only exact redeliveries are dropped',
+		description: 'Every trip in every call ARRIVE sends, except exact resends',
 	},
 ];
 

@@ -2,23 +2,69 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import {
+	setupSteps,
 	addressListField,
 	memoryBoundsOptions,
 	optionsCollection,
 	warningNotice,
 } from '../common/descriptions';
-import {
-	ARRIVE_SOURCE_ADDRESSES,
-	EMIT_MODES,
-	OTHER_STATUS,
-	TRIP_MEMORY_DEFAULTS,
-	TRIP_STATUSES,
-} from './catalogue';
+import { EMIT_MODES, OTHER_STATUS, TRIP_MEMORY_DEFAULTS, TRIP_STATUSES } from './catalogue';
+
+const statusOptions = [
+	...TRIP_STATUSES.map((status) => ({
+		name: status.label,
+		value: status.value as string,
+		description: status.description,
+	})),
+	{ name: 'Other', value: OTHER_STATUS, description: 'Statuses ARRIVE adds in future' },
+];
+
+/**
+ * Statuses, by node version. From version 3 the list follows Trigger On: a new approach or
+ * arrival never comes from an in-transit trip (ARRIVE gives it no acknowledgement token), so
+ * In Transit is not offered there, and the default is what the label says. Versions 1-2 keep
+ * their list and default, so saved workflows behave as before.
+ */
+const statusesParameters: INodeProperties[] = [
+	{
+		displayName: 'Statuses',
+		name: 'statuses',
+		type: 'multiOptions',
+		options: statusOptions.filter((option) => option.value !== 'in-transit'),
+		default: ['approaching', 'arrived'],
+		description: 'Trips with other statuses start nothing',
+		displayOptions: { show: { emit: ['newArrival'], '@version': [{ _cnd: { gte: 3 } }] } },
+	},
+	{
+		displayName: 'Statuses',
+		name: 'statuses',
+		type: 'multiOptions',
+		options: statusOptions,
+		default: ['in-transit', 'approaching', 'arrived', 'other'],
+		description: 'Trips with other statuses start nothing',
+		displayOptions: {
+			show: { emit: ['statusChange', 'everyUpdate'], '@version': [{ _cnd: { gte: 3 } }] },
+		},
+	},
+	{
+		displayName: 'Statuses',
+		name: 'statuses',
+		type: 'multiOptions',
+		options: statusOptions,
+		default: ['in-transit', 'approaching', 'arrived', 'other'],
+		description:
+			'Trips with other statuses start nothing. With Trigger On = New Approach or Arrival, in-transit trips never start the workflow.',
+		displayOptions: { show: { '@version': [1, 2] } },
+	},
+];
 
 export const arriveTriggerProperties: INodeProperties[] = [
 	{
-		displayName:
-			'Open "Webhook URLs" at the top of this panel and copy the Production URL (it ends in /arrive). In the ARRIVE dashboard (Account → Webhooks), set it as the webhook URL, and publish this workflow. ARRIVE sends sandbox and production trips to the same URL: use Environment to keep one. n8n must be reachable over HTTPS.',
+		displayName: setupSteps(
+			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /arrive).',
+			'In the ARRIVE dashboard, paste it under Account → Webhooks.',
+			'Publish this workflow.',
+		),
 		name: 'setupNotice',
 		type: 'notice',
 		default: '',
@@ -30,32 +76,32 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: "ARRIVE's Addresses Only",
+				name: 'ARRIVE Only',
 				value: 'arriveAddresses',
-				description: `Refuse (403) anything not from ${ARRIVE_SOURCE_ADDRESSES.join(', ')} or the extra addresses below`,
+				description: "Refuse calls that do not come from ARRIVE's servers (or the addresses below)",
 			},
 			{
-				name: 'Any Address',
+				name: 'Anyone (for Testing Only)',
 				value: 'none',
 				description:
-					'ARRIVE does not sign its calls, so anyone who knows the URL could start this workflow. Only for trying the node out.',
+					'ARRIVE does not sign its calls: anyone who knows the URL could start this workflow',
 			},
 		],
 		default: 'arriveAddresses',
 	},
 	{
 		...addressListField({
-			displayName: 'Extra Allowed Addresses',
+			displayName: 'Also Accept Calls From',
 			name: 'additionalAddresses',
-			placeholder: '127.0.0.1, 2001:db8::/32',
+			placeholder: 'e.g. 127.0.0.1',
 			description:
-				"More IPv4/IPv6 addresses or CIDR ranges allowed besides ARRIVE's (comma-separated).",
+				'More addresses or address ranges to accept calls from, such as your own machine for testing (comma-separated).',
 		}),
 		displayOptions: { show: { sourceRestriction: ['arriveAddresses'] } },
 	},
 	warningNotice(
 		'noRestrictionNotice',
-		"The address check is off: anyone who knows this URL can start the workflow. Switch back to ARRIVE's Addresses Only before going live.",
+		'Anyone who knows this URL can start the workflow. Switch back to ARRIVE Only before going live.',
 		{ sourceRestriction: ['none'] },
 	),
 	{
@@ -70,47 +116,29 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		})),
 		default: 'newArrival',
 		description:
-			'ARRIVE repeats every open trip every few seconds; this decides which trips are new enough to start the workflow. "New Approach or Arrival" uses the acknowledgement token ARRIVE creates when a customer starts approaching or arrives.',
+			'ARRIVE resends every open trip every few seconds; choose which updates start the workflow',
 	},
-	{
-		displayName: 'Statuses',
-		name: 'statuses',
-		type: 'multiOptions',
-		options: [
-			...TRIP_STATUSES.map((status) => ({
-				name: status.label,
-				value: status.value,
-				description: status.description,
-			})),
-			{ name: 'Other', value: OTHER_STATUS, description: 'Any status ARRIVE adds in future' },
-		],
-		default: ['in-transit', 'approaching', 'arrived', 'other'],
-		description:
-			'Trips with other statuses are left out. With Trigger On = New Approach or Arrival, in-transit trips never start the workflow (ARRIVE gives them no acknowledgement token).',
-	},
+	...statusesParameters,
 	{
 		displayName: 'Environment',
 		name: 'environment',
 		type: 'options',
 		options: [
 			{ name: 'Production and Sandbox', value: 'both' },
-			{
-				name: 'Production Only',
-				value: 'production',
-				description: 'Calls with data.production = true',
-			},
-			{ name: 'Sandbox Only', value: 'sandbox', description: 'Calls with data.production = false' },
+			{ name: 'Production Only', value: 'production' },
+			{ name: 'Sandbox Only', value: 'sandbox' },
 		],
 		default: 'both',
+		description: 'ARRIVE sends sandbox and production trips to the same URL',
 	},
 	{
-		displayName: 'Site IDs',
+		displayName: 'Sites',
 		name: 'siteIds',
 		type: 'string',
 		default: '',
-		placeholder: 'hellocurbside_9388, store_2',
+		placeholder: 'e.g. store_12, store_13',
 		description:
-			"Only trips to these ARRIVE sites (the site IDs from ARRIVE's dashboard, called site_csin in its data; comma-separated). Empty: every site.",
+			"Only trips to these sites, by the site IDs in ARRIVE's dashboard (comma-separated). Empty: every site.",
 	},
 	optionsCollection([
 		{
@@ -121,22 +149,22 @@ export const arriveTriggerProperties: INodeProperties[] = [
 				{
 					name: 'One Item per Trip',
 					value: 'perTrip',
-					description: 'Each trip with the call fields (appId, production, timestamp, version)',
+					description: "Each trip is an item, with the call's details",
 				},
 				{
 					name: 'One Item per Call',
 					value: 'perCall',
-					description: 'One item with the call fields and a trips list',
+					description: 'One item per call from ARRIVE, with its trips in a list',
 				},
 			],
 			default: 'perTrip',
 		},
 		...memoryBoundsOptions({
-			things: 'Trips',
+			maxDisplayName: 'Trips to Remember',
 			maxName: 'rememberMaxTrips',
 			maxDefault: TRIP_MEMORY_DEFAULTS.maxTrips,
 			maxDescription:
-				'Upper bound on trips whose status and ack tokens are remembered; the oldest are forgotten first',
+				'How many trips are remembered to tell a new approach or arrival from a repeat; the oldest are forgotten first',
 			hoursDisplayName: 'Remember Trips For (Hours)',
 			hoursDefault: TRIP_MEMORY_DEFAULTS.hours,
 			hoursDescription: 'How long a trip is remembered after its last change',

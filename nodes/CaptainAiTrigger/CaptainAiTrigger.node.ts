@@ -72,9 +72,9 @@ export class CaptainAiTrigger implements INodeType {
 		group: ['trigger'],
 		...TRIGGER_VERSIONS,
 		subtitle:
-			'={{$parameter["receives"] === "itemStatus" ? "Item status webhook" : "Main webhook"}}',
+			'={{$parameter["receives"] === "itemStatus" ? "Item status changes" : "Orders, deliveries and drivers"}}',
 		description:
-			'Starts the workflow when Captain.AI sends an order, delivery, item, driver location or ETA webhook',
+			'Starts the workflow when Captain.AI reports an order, delivery, item or driver update',
 		defaults: { name: 'Captain.AI Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -96,13 +96,14 @@ export class CaptainAiTrigger implements INodeType {
 				...computedWebhookPath(captainWebhookPath),
 			},
 		],
+		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
 			header: 'Waiting for a Captain.AI event',
 			executionsHelp: {
 				inactive:
-					'While listening, send a sample event to the Test URL (see the README of n8n-nodes-captain-arrive for a curl command with your Auth-Token). To receive real events, publish the workflow and give Captain.AI the Production URL.',
+					'Send a sample event with your Auth-Token to the Test URL (the docs have one to copy). Refused requests, such as a wrong token, never show here: n8n logs them. For real events, publish the workflow and give Captain.AI the Production URL.',
 				active:
-					'The workflow is published: every event Captain.AI sends to the Production URL starts an execution, except filtered events and redeliveries. See them under Executions.',
+					"The workflow is published: every event Captain.AI sends to the Production URL starts an execution, except events left out and resends. Refused requests are in n8n's log.",
 			},
 			activationHint:
 				'Publish the workflow, then email the Production URL to your Captain.AI account manager.',
@@ -148,7 +149,11 @@ export class CaptainAiTrigger implements INodeType {
 		if (refusal) return answerVerdict(this, refusal);
 
 		const receiver = captainReceiver({
-			events: this.getNodeParameter('events', []) as string[],
+			// The item-status URL carries one event: no list to choose from (see description.ts).
+			events:
+				this.getNodeParameter('receives', 'events') === 'itemStatus'
+					? []
+					: (this.getNodeParameter('events', []) as string[]),
 			environment: this.getNodeParameter('environment', 'any') as CaptainSettings['environment'],
 			dropOutOfOrder: options.dropOutOfOrder ?? true,
 			output: options.output ?? 'simplified',

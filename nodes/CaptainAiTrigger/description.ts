@@ -2,18 +2,13 @@
 import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import {
+	setupSteps,
 	addressListField,
 	memoryBoundsOptions,
 	optionsCollection,
 	warningNotice,
 } from '../common/descriptions';
-import {
-	ANY_EVENT,
-	CAPTAIN_EVENTS,
-	CAPTAIN_MEMORY_DEFAULTS,
-	type CaptainEndpoint,
-	UNLISTED_EVENTS,
-} from './catalogue';
+import { CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, UNLISTED_EVENTS } from './catalogue';
 
 /**
  * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
@@ -22,36 +17,34 @@ import {
 export const captainWebhookPath = (parameters: INodeParameters): string =>
 	parameters.receives === 'itemStatus' ? 'item-status' : 'events';
 
-/** The Events list for one of Captain's two URLs: only the events that arrive on it. */
-function eventsParameterFor(endpoint: CaptainEndpoint): INodeProperties {
-	return {
-		displayName: 'Events',
-		name: 'events',
-		type: 'multiOptions',
-		required: true,
-		default: [ANY_EVENT],
-		description:
-			'Events that start the workflow. Others are still answered 200, so Captain.AI does not retry them, but start nothing. "Any Event" includes all the others.',
-		displayOptions: { show: { receives: [endpoint] } },
-		options: [
-			{
-				name: 'Any Event',
-				value: ANY_EVENT,
-				description: 'Every event, including ones not listed here',
-			},
-			...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === endpoint).map((kind) => ({
-				name: kind.label,
-				value: kind.name,
-				description: kind.description,
-			})),
-			{
-				name: 'Any Other (Unlisted) Event',
-				value: UNLISTED_EVENTS,
-				description: 'Events Captain.AI adds in future or does not document',
-			},
-		],
-	};
-}
+/**
+ * Events offered on the main URL. The item-status URL carries one event, so it has no list:
+ * switching Receives to Item Status hides this, and n8n forgets a hidden value, so coming back
+ * shows the default (every event) again; the description says so.
+ */
+const mainUrlEvents: INodeProperties = {
+	displayName: 'Events',
+	name: 'events',
+	type: 'multiOptions',
+	default: [],
+	placeholder: 'Every event',
+	description:
+		'Leave empty for every event. Events left out are still answered, so Captain.AI does not resend them, but start nothing.',
+	displayOptions: { show: { receives: ['events'] } },
+	options: [
+		...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => ({
+			name: kind.label,
+			value: kind.name,
+			description: kind.description,
+			...(kind.action ? { action: kind.action } : {}),
+		})),
+		{
+			name: 'Events Captain.AI Adds Later',
+			value: UNLISTED_EVENTS,
+			description: 'Any event not in this list',
+		},
+	],
+};
 
 export const captainAiTriggerProperties: INodeProperties[] = [
 	{
@@ -61,30 +54,37 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Main Webhook (All Events Except Item Status)',
+				name: 'Orders, Deliveries and Drivers',
 				value: 'events',
-				description: 'The URL Captain.AI sends orders, deliveries, driver locations and ETAs to',
+				description: "Captain.AI's main webhook (the URL ends in /events)",
 			},
 			{
-				name: 'Item Status Webhook',
+				name: 'Item Status Changes',
 				value: 'itemStatus',
-				description: 'The separate URL Captain.AI sends item_status_updated events to',
+				description: "Captain.AI's separate item status webhook (the URL ends in /item-status)",
 			},
 		],
 		default: 'events',
-		description: 'Which of the two Captain.AI webhook URLs this trigger is',
+		description:
+			'Captain.AI sends item status changes to a URL of their own. To receive both, add one trigger for each.',
 	},
 	{
-		displayName:
-			'Captain.AI has no API to register webhooks. Open "Webhook URLs" at the top of this panel, choose the Production URL tab (it ends in /events) and email that URL and your Auth-Token to your Captain.AI account manager as the main webhook URL. Item status updates go to a separate URL: add a second Captain.AI Trigger with Receives = Item Status Webhook and send its URL too. The Production URL answers only while the workflow is published.',
+		displayName: setupSteps(
+			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /events).',
+			'Email it, with your Auth-Token, to your Captain.AI account manager.',
+			'Publish this workflow.',
+		),
 		name: 'mainUrlNotice',
 		type: 'notice',
 		default: '',
 		displayOptions: { show: { receives: ['events'] } },
 	},
 	{
-		displayName:
-			'Open "Webhook URLs" at the top of this panel, choose the Production URL tab (it ends in /item-status) and email that URL to your Captain.AI account manager as the item status webhook URL. Orders, deliveries and driver events go to the main URL: use another Captain.AI Trigger with Receives = Main Webhook for those.',
+		displayName: setupSteps(
+			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /item-status).',
+			'Email it to your Captain.AI account manager as the item status webhook.',
+			'Publish this workflow.',
+		),
 		name: 'itemStatusUrlNotice',
 		type: 'notice',
 		default: '',
@@ -97,53 +97,43 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Auth-Token Header',
+				name: 'Auth-Token',
 				value: 'authToken',
-				description:
-					'Refuse (401) any request whose Auth-Token header does not match the credential',
+				description: 'Accept only requests that carry your Auth-Token',
 			},
 			{
-				name: 'None (Accept Requests Without a Token)',
+				name: 'None (for Testing Only)',
 				value: 'none',
-				description:
-					'Anyone who knows the URL can start this workflow. For trying things out only.',
+				description: 'Anyone who knows the URL can start this workflow',
 			},
 		],
 		default: 'authToken',
 	},
 	warningNotice(
 		'noAuthNotice',
-		'Authentication is off: anyone who knows this URL can start the workflow. Choose Auth-Token Header before giving the URL to Captain.AI.',
+		'Anyone who knows this URL can start the workflow. Choose Auth-Token before giving the URL to Captain.AI.',
 		{ authentication: ['none'] },
 	),
-	...(['events', 'itemStatus'] as const).map(eventsParameterFor),
+	mainUrlEvents,
 	{
 		displayName: 'Environment',
 		name: 'environment',
 		type: 'options',
 		options: [
-			{ name: 'Any', value: 'any' },
-			{
-				name: 'Production Only',
-				value: 'production',
-				description: 'Only events whose environment is "production"',
-			},
-			{
-				name: 'Non-Production Only',
-				value: 'nonProduction',
-				description: 'Only events from test or staging environments',
-			},
+			{ name: 'Production and Test', value: 'any' },
+			{ name: 'Production Only', value: 'production' },
+			{ name: 'Test Only', value: 'nonProduction', description: 'Test and staging accounts' },
 		],
 		default: 'any',
-		description: "Filter on the event's environment field",
+		description: 'Which of your Captain.AI environments to receive events from',
 	},
 	optionsCollection([
 		addressListField({
 			displayName: 'Allowed Addresses',
 			name: 'allowedAddresses',
-			placeholder: '203.0.113.7, 198.51.100.0/24, 2001:db8::/32',
+			placeholder: 'e.g. 203.0.113.7, 198.51.100.0/24',
 			description:
-				'Only accept requests from these IPv4/IPv6 addresses or CIDR ranges (comma-separated); others get 403. Empty: any address.',
+				'Accept requests only from these addresses or address ranges (comma-separated). Empty: any address.',
 		}),
 		{
 			displayName: 'Drop Out-of-Order Updates',
@@ -151,7 +141,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			type: 'boolean',
 			default: true,
 			description:
-				'Whether to drop a status update (order, job, item, assignment, driver ETA) older than one already received for the same entity. Retries can arrive hours late.',
+				'Whether to skip a status update that is older than one already received for the same order, delivery, item or driver. Resent updates can arrive hours late.',
 		},
 		{
 			displayName: 'Output',
@@ -162,21 +152,22 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 					name: 'Simplified',
 					value: 'simplified',
 					description:
-						'Event, eventId, environment, createdAt, deliveryAttempt, entityId, status and the data fields at the top level',
+						'The event name, its ID, time, status and what it is about, then its data fields, all at the top level',
 				},
 				{ name: 'Raw Body', value: 'raw', description: 'The body exactly as Captain.AI sent it' },
 			],
 			default: 'simplified',
 		},
 		...memoryBoundsOptions({
-			things: 'Events',
+			maxDisplayName: 'Events to Remember',
 			maxName: 'rememberMaxEvents',
 			maxDefault: CAPTAIN_MEMORY_DEFAULTS.maxEvents,
-			maxDescription: 'Upper bound on remembered event IDs; the oldest are forgotten first',
-			hoursDisplayName: 'Remember For (Hours)',
+			maxDescription:
+				'How many received events are remembered so that a resent one starts nothing; the oldest are forgotten first',
+			hoursDisplayName: 'Remember Events For (Hours)',
 			hoursDefault: CAPTAIN_MEMORY_DEFAULTS.hours,
 			hoursDescription:
-				'How long a received event ID is remembered to drop redeliveries. Captain.AI retries 15 times with growing delays.',
+				'How long a received event is remembered. Captain.AI resends an event up to 15 times, with growing delays.',
 		}),
 	]),
 ];

@@ -4,10 +4,9 @@
  */
 import type { INodeProperties } from 'n8n-workflow';
 
-/** "Remember at Most (…)" and "Remember … For (Hours)", inside the node's Options. */
+/** How many things and how long the node remembers, inside its Options. */
 export function memoryBoundsOptions(memory: {
-	/** What is remembered, plural, as the user names it: "Events", "Trips". */
-	things: string;
+	maxDisplayName: string;
 	maxName: string;
 	maxDefault: number;
 	maxDescription: string;
@@ -20,7 +19,7 @@ export function memoryBoundsOptions(memory: {
 		// per node checks that the editor shows them.
 		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		{
-			displayName: `Remember at Most (${memory.things})`,
+			displayName: memory.maxDisplayName,
 			name: memory.maxName,
 			type: 'number',
 			typeOptions: { minValue: 10 },
@@ -52,8 +51,13 @@ export function addressListField(field: {
 		type: 'string',
 		default: '',
 		placeholder: field.placeholder,
-		description: `${field.description} Judged on the client address n8n resolves: behind a reverse proxy, set N8N_PROXY_HOPS`,
+		description: `${field.description} Behind a reverse proxy, n8n must be told to trust it (see the docs)`,
 	};
+}
+
+/** A node's setup as short numbered steps, for a notice (n8n renders its text as HTML). */
+export function setupSteps(...steps: string[]): string {
+	return steps.map((step, index) => `<b>${index + 1}.</b> ${step}`).join('<br>');
 }
 
 /** An orange notice shown only while a setting is in a risky state. */

@@ -12,6 +12,7 @@ import {
 } from 'n8n-workflow';
 
 import { type Delivery, takeSharedMemoryNotice } from './dedupe';
+import { describeRefusal, refusalLog } from './refusal-log';
 import {
 	RETRY_AFTER_SECONDS,
 	type MemoryPlace,
@@ -65,7 +66,7 @@ export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest
 	};
 }
 
-/** Memory is kept per node; test deliveries ("Listen for test event") get their own. */
+/** Memory is kept per node; test deliveries (to the Test URL) get their own. */
 export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	const isTest = context.getMode() === 'manual';
 	return {
@@ -177,9 +178,39 @@ export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWe
 			return answerJson(context, verdict.status, verdict.body, {
 				'Retry-After': String(verdict.retryAfterSeconds),
 			});
+		case 'refused':
+		case 'misconfigured':
+			logRefusal(context, verdict);
+			return answerJson(context, verdict.status, verdict.body);
 		default:
 			return answerJson(context, verdict.status, verdict.body);
 	}
+}
+
+/** One log line per node and reason a minute (see refusal-log.ts). */
+function logRefusal(
+	context: IWebhookFunctions,
+	verdict: Extract<Verdict, { outcome: 'refused' | 'misconfigured' }>,
+): void {
+	const node = context.getNode();
+	const reason = `${verdict.status} ${String(verdict.body.error)}`;
+	const due = refusalLog.take(
+		`${context.getWorkflow().id ?? 'unsaved'}:${node.id}|${reason}`,
+		Date.now(),
+	);
+	if (!due) return;
+	const request = context.getRequestObject();
+	const line = describeRefusal(
+		{
+			node: node.name,
+			status: verdict.status,
+			body: verdict.body,
+			address: request.ip ?? request.socket?.remoteAddress,
+		},
+		due.unsaid,
+	);
+	if (verdict.outcome === 'misconfigured') context.logger.error(line);
+	else context.logger.warn(line);
 }
 
 /**

@@ -79,6 +79,8 @@ export class SavedWorkflow {
 	saves = 0;
 	/** How often n8n was asked to read and decrypt a credential. */
 	credentialReads = 0;
+	/** The node's saved version: n8n fills in the defaults of that version's parameters. */
+	typeVersion = 1;
 
 	constructor(
 		readonly nodeType: INodeType,
@@ -103,7 +105,7 @@ export class SavedWorkflow {
 			id: this.nodeId,
 			name: 'Trigger',
 			type: this.typeName,
-			typeVersion: 1,
+			typeVersion: this.typeVersion,
 			position: [0, 0],
 			webhookId: '00000000-0000-4000-8000-00000000beef',
 			parameters: this.parameters as INode['parameters'],
@@ -373,4 +375,21 @@ function rawHeaderLines(headers: Record<string, string | string[]>) {
 	return Object.entries(headers).flatMap(([key, value]) =>
 		(Array.isArray(value) ? value : [value]).flatMap((line) => [key, line]),
 	);
+}
+
+/**
+ * The Logger instance n8n-core's contexts hand to nodes as `this.logger`. Resolved from
+ * n8n-core's own dependencies: it may carry its own copy of @n8n/di, whose container is not
+ * the one a plain import here would reach.
+ */
+export function n8nLogger(): {
+	warn: (...args: unknown[]) => void;
+	error: (...args: unknown[]) => void;
+} {
+	const fromCore = { paths: [require.resolve('n8n-core')] };
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Container } = require(require.resolve('@n8n/di', fromCore));
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { Logger } = require(require.resolve('@n8n/backend-common', fromCore));
+	return Container.get(Logger);
 }

@@ -44,6 +44,45 @@ const fromArrive = (body: unknown) => ({ body, ip: ARRIVE });
 
 beforeEach(() => forgetProcessMemory());
 
+describe('Statuses defaults, by node version (filled in by n8n from the description)', () => {
+	const mixedCall = () =>
+		call([
+			trip('t-transit', 'in-transit', 'ack-transit'),
+			trip('t-approach', 'approaching', 'ack-approach'),
+			trip('t-future', 'boarding', 'ack-future'),
+		]);
+
+	test('version 3, New Approach or Arrival: approaching and arrived only, as the label says', async () => {
+		const workflow = arriveWorkflow();
+		workflow.typeVersion = 3;
+		const answer = await workflow.call(fromArrive(mixedCall()));
+		expect(answer.items.map((item) => item.tripId)).toEqual(['t-approach']);
+	});
+
+	test('version 3, Every Status Change: every status, in transit included', async () => {
+		const workflow = arriveWorkflow({ emit: 'statusChange' });
+		workflow.typeVersion = 3;
+		const answer = await workflow.call(fromArrive(mixedCall()));
+		expect(answer.items.map((item) => item.tripId)).toEqual([
+			't-transit',
+			't-approach',
+			't-future',
+		]);
+	});
+
+	test('version 2 keeps its default list, so saved workflows behave as before', async () => {
+		const workflow = arriveWorkflow();
+		workflow.typeVersion = 2;
+		const answer = await workflow.call(fromArrive(mixedCall()));
+		// (ARRIVE gives in-transit trips no token; this one has one to show the list is unchanged)
+		expect(answer.items.map((item) => item.tripId)).toEqual([
+			't-transit',
+			't-approach',
+			't-future',
+		]);
+	});
+});
+
 describe('ARRIVE Trigger through webhook()', () => {
 	test('the documented sample gives one trip item with clear names and the envelope', async () => {
 		const answer = await arriveWorkflow().call(fromArrive(sample()));
@@ -485,11 +524,11 @@ test("the editor's trip memory defaults match the ones the node falls back to", 
 	);
 });
 
-test('checkExists fails naming Extra Allowed Addresses and the bad entry; not when the check is off', async () => {
+test('checkExists fails naming Also Accept Calls From and the bad entry; not when the check is off', async () => {
 	await expect(arriveWorkflow().activate()).resolves.toBe(true);
 	await expect(
 		arriveWorkflow({ additionalAddresses: '127.0.0.1, 300.1.1.1' }).activate(),
-	).rejects.toThrow('Extra Allowed Addresses: "300.1.1.1" is not an IP address or CIDR range');
+	).rejects.toThrow('Also Accept Calls From: "300.1.1.1" is not an IP address or CIDR range');
 	await expect(
 		arriveWorkflow({ sourceRestriction: 'none', additionalAddresses: '300.1.1.1' }).activate(),
 	).resolves.toBe(true);

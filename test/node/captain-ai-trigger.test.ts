@@ -10,7 +10,7 @@ import {
 	forgetProcessMemory,
 } from '../../nodes/common/dedupe';
 import { fixtureNames, loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow } from '../helpers/webhook-harness';
+import { SavedWorkflow, n8nLogger } from '../helpers/webhook-harness';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const TYPE = 'n8n-nodes-captain-arrive.captainAiTrigger';
@@ -30,6 +30,63 @@ function withEnvelope(body: Record<string, any>, changes: Record<string, unknown
 beforeEach(() => {
 	forgetProcessMemory();
 	captainTokens.clear();
+});
+
+describe('refusals are logged through n8n, at most one line per node and reason a minute', () => {
+	let warn: jest.SpyInstance;
+	beforeEach(() => {
+		warn = jest.spyOn(n8nLogger(), 'warn').mockImplementation(() => undefined);
+	});
+	afterEach(() => warn.mockRestore());
+
+	test('a burst of wrong tokens is one line naming node, answer, reason and sender, never the token', async () => {
+		const workflow = captainWorkflow();
+		workflow.parameters = { options: {} };
+		const body = loadFixture('captain', 'order_assigned');
+		const wrong = { 'Auth-Token': 'not-the-secret-token-123' };
+		for (let attempt = 0; attempt < 5; attempt++) {
+			const answer = await workflow.call({ body, headers: wrong, ip: '198.51.100.9' });
+			expect(answer.status).toBe(401);
+		}
+		const lines = warn.mock.calls.map(([line]) => String(line));
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain('Trigger: answered 401 (invalid Auth-Token)');
+		expect(lines[0]).toContain('198.51.100.9');
+		expect(lines.join('\n')).not.toContain('not-the-secret-token-123');
+		expect(lines.join('\n')).not.toContain(TOKEN);
+		expect(lines.join('\n')).not.toContain(body.event_uuid);
+
+		// another reason from the same node gets its own line
+		const outsider = captainWorkflow({ options: { allowedAddresses: '203.0.113.0/24' } });
+		const refused = await outsider.call({ body, headers: authed, ip: '198.51.100.9' });
+		expect(refused.status).toBe(403);
+		expect(warn).toHaveBeenCalledTimes(2);
+		expect(String(warn.mock.calls[1][0])).toContain('answered 403 (address not allowed)');
+	});
+
+	test('accepted and filtered deliveries log nothing', async () => {
+		const body = loadFixture('captain', 'order_assigned');
+		await captainWorkflow().call({ body, headers: authed });
+		await captainWorkflow({ events: ['order_unassigned'] }).call({ body, headers: authed });
+		expect(warn).not.toHaveBeenCalled();
+	});
+});
+
+describe('the item-status URL has no Events list', () => {
+	test('an item status trigger emits item events even with an Events value saved by an earlier version', async () => {
+		const workflow = captainWorkflow({ receives: 'itemStatus', events: ['order_assigned'] });
+		const body = loadFixture('captain', 'item_status_updated');
+		const answer = await workflow.call({ body, headers: authed });
+		expect(answer.body).toEqual({ status: 'accepted', items: 1 });
+		expect(answer.items[0]).toMatchObject({ event: 'item_status_updated' });
+	});
+
+	test('the main URL still filters on Events', async () => {
+		const workflow = captainWorkflow({ events: ['order_assigned'] });
+		const body = loadFixture('captain', 'order_status_updated');
+		const answer = await workflow.call({ body, headers: authed });
+		expect(answer).toMatchObject({ status: 200, startsExecution: false });
+	});
 });
 
 describe('Captain.AI Trigger through webhook()', () => {

@@ -247,7 +247,7 @@ async function main() {
 		'',
 		`ARRIVE Trigger → Edit Fields   (${n8n.baseUrl}/workflow/${arriveId})`,
 		`  Production URL: ${arriveUrl}`,
-		"  Allowed senders: ARRIVE's addresses and 127.0.0.1, ::1 (Extra Allowed Addresses).",
+		"  Allowed senders: ARRIVE's addresses and 127.0.0.1, ::1 (Also Accept Calls From).",
 		'  Send the sample ad-estimates call (new ack token on each run, so a new arrival):',
 		'',
 		curl(arriveUrl, {}, arriveSample()),

@@ -159,20 +159,19 @@ describe('event catalogue', () => {
 		);
 	});
 
-	test('drives the Events options, per URL: each list offers only the events that arrive on it', () => {
-		const eventsFor = (receives: string) => {
-			const parameter = captainAiTriggerProperties.find(
-				(property) =>
-					property.name === 'events' && property.displayOptions?.show?.receives?.includes(receives),
-			);
-			return (parameter?.options as Array<{ value: string }>).map((option) => option.value);
-		};
-		const mainEvents = CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map(
-			(kind) => kind.name,
+	test('drives the Events options: the main URL offers its own events; the item-status URL has no list', () => {
+		const eventsParameters = captainAiTriggerProperties.filter(
+			(property) => property.name === 'events',
 		);
-		expect(eventsFor('events')).toEqual(['*', ...mainEvents, 'unlisted']);
-		expect(eventsFor('events')).not.toContain('item_status_updated');
-		expect(eventsFor('itemStatus')).toEqual(['*', 'item_status_updated', 'unlisted']);
+		expect(eventsParameters).toHaveLength(1);
+		expect(eventsParameters[0].displayOptions?.show?.receives).toEqual(['events']);
+		const offered = (eventsParameters[0].options as Array<{ value: string }>).map(
+			(option) => option.value,
+		);
+		expect(offered).not.toContain('item_status_updated');
+		expect(offered).toContain('order_status_updated');
+		expect(offered[offered.length - 1]).toBe('unlisted');
+		expect(eventsParameters[0].default).toEqual([]);
 	});
 
 	test('only item_status_updated arrives on the item-status URL', () => {
@@ -186,7 +185,9 @@ describe('event catalogue', () => {
 		expect(isEventSelected('order_assigned', ['order_assigned'])).toBe(true);
 		expect(isEventSelected('order_assigned', ['unlisted'])).toBe(false);
 		expect(isEventSelected('brand_new', ['unlisted'])).toBe(true);
-		expect(isEventSelected('brand_new', [])).toBe(false);
+		// Empty is the editor's "every event"; `*` is what earlier versions saved for it.
+		expect(isEventSelected('brand_new', [])).toBe(true);
+		expect(isEventSelected('order_assigned', [])).toBe(true);
 	});
 
 	test("the editor's memory defaults match the ones the node falls back to", () => {
