@@ -393,3 +393,9 @@ export function n8nLogger(): {
 	const { Logger } = require(require.resolve('@n8n/backend-common', fromCore));
 	return Container.get(Logger);
 }
+
+// n8n's logger would print every refusal line into the test output. Replaced outright rather
+// than mocked, so that restoreAllMocks keeps it quiet; tests that check lines spy on it.
+const quietLogger = n8nLogger();
+quietLogger.warn = () => undefined;
+quietLogger.error = () => undefined;

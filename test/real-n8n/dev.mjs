@@ -2,8 +2,11 @@
 //
 // Installs n8n (once, cached; see install.js), packs and installs the freshly built package into
 // .n8n-dev/.n8n/nodes, starts n8n on 127.0.0.1:${N8N_PORT:-5678}, creates (first run) or updates two
-// example workflows — Captain.AI Trigger → Edit Fields and ARRIVE Trigger → Edit Fields —,
-// publishes them and prints the editor URL, the login and a curl command per workflow.
+// dev workflows — Captain.AI Trigger → Edit Fields and ARRIVE Trigger → Edit Fields — and the
+// importable examples of examples/*.json, publishes them and prints the editor URL, the login and
+// a curl command per workflow. The examples' Slack and HTTP Request nodes get placeholder
+// credentials ("… (example — replace)"), created once and kept: n8n 2.x refuses to publish a
+// workflow whose node lacks a required credential.
 // Runs until Ctrl-C, which stops n8n. n8n's output: .n8n-dev/n8n.log.
 //
 // Environment: N8N_PORT (default 5678), CAPTAIN_ARRIVE_N8N_VERSION (default 2.41.1).
@@ -30,6 +33,9 @@ const API_KEY_LABEL = 'captain-arrive-dev';
 const WEBHOOK_IDS = {
 	captain: '5c0d1a6e-0c4a-4b4e-9a11-ca97a1a1d0e1',
 	arrive: '5c0d1a6e-0c4a-4b4e-9a11-a77a1fe0d0e2',
+	captainDeliveredToSlack: '5c0d1a6e-0c4a-4b4e-9a11-e8a3b1e0d0e3',
+	captainStatusToPos: '5c0d1a6e-0c4a-4b4e-9a11-e8a3b1e0d0e4',
+	arriveArrivedToSlack: '5c0d1a6e-0c4a-4b4e-9a11-e8a3b1e0d0e5',
 };
 const PACKAGE = 'n8n-nodes-captain-arrive';
 
@@ -118,6 +124,99 @@ async function upsertAndPublish(n8n, knownId, workflow) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The importable examples (examples/*.json), as a user has them after importing and choosing
+// credentials. Changes made to them in the editor are overwritten at the next start.
+
+/** key: state and webhook id; trigger path; what to send (see samples below). */
+const EXAMPLES = [
+	{ key: 'captainDeliveredToSlack', file: 'captain-delivered-to-slack.json', path: 'events' },
+	{ key: 'captainStatusToPos', file: 'captain-status-to-pos.json', path: 'events' },
+	{ key: 'arriveArrivedToSlack', file: 'arrive-arrived-to-slack.json', path: 'arrive' },
+];
+
+/** Clearly fake credentials for the examples' outbound nodes, by credential type. */
+const PLACEHOLDER_CREDENTIALS = {
+	slackApi: {
+		name: 'Slack (example — replace)',
+		data: (major) => ({
+			accessToken: 'xoxb-example-replace-me',
+			// n8n 1.x's public API schema for slackApi requires its notice property.
+			...(major < 2 ? { notice: '' } : {}),
+		}),
+	},
+	httpHeaderAuth: {
+		name: 'POS header auth (example — replace)',
+		data: () => ({ name: 'Authorization', value: 'Bearer example-replace-me' }),
+	},
+};
+
+/** The placeholder credentials saved earlier (kept, since the user may have filled them in), else new ones. */
+async function placeholderCredentials(n8n, known = {}) {
+	const credentials = {};
+	for (const [type, placeholder] of Object.entries(PLACEHOLDER_CREDENTIALS)) {
+		const earlier = known[type]
+			? await n8n.rest('GET', `/credentials/${known[type]}`).catch(() => undefined)
+			: undefined;
+		credentials[type] = earlier
+			? { id: earlier.id, name: earlier.name }
+			: await n8n.createCredential(placeholder.name, type, placeholder.data(n8n.major));
+	}
+	return credentials;
+}
+
+function credentialTypesOf(node) {
+	const parameters = node.parameters ?? {};
+	if (node.type === `${PACKAGE}.captainAiTrigger`)
+		return parameters.authentication === 'none' ? [] : ['captainAiWebhookApi'];
+	if (node.type === 'n8n-nodes-base.slack')
+		return [parameters.authentication === 'oAuth2' ? 'slackOAuth2Api' : 'slackApi'];
+	if (
+		node.type === 'n8n-nodes-base.httpRequest' &&
+		parameters.authentication === 'genericCredentialType'
+	)
+		return [parameters.genericAuthType];
+	return [];
+}
+
+function exampleWorkflowFromFile(example, credentials) {
+	const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', example.file), 'utf8'));
+	const nodes = shipped.nodes.map((node) => {
+		const copy = { ...node, parameters: { ...node.parameters } };
+		if (node.type.startsWith(`${PACKAGE}.`)) copy.webhookId = WEBHOOK_IDS[example.key];
+		// ARRIVE's addresses plus this machine, so that the printed curl is let in.
+		if (node.type === `${PACKAGE}.arriveTrigger`)
+			copy.parameters.additionalAddresses = '127.0.0.1, ::1';
+		const types = credentialTypesOf(node);
+		if (types.length > 0) {
+			copy.credentials = Object.fromEntries(
+				types.map((type) => {
+					const credential = credentials[type];
+					return [type, { id: credential.id, name: credential.name }];
+				}),
+			);
+		}
+		return copy;
+	});
+	return {
+		name: `${shipped.name} (example)`,
+		nodes,
+		connections: shipped.connections,
+		settings: shipped.settings ?? { executionOrder: 'v1' },
+	};
+}
+
+/** Like upsertAndPublish, but an example that n8n will not publish stays saved, with the reason. */
+async function upsertExample(n8n, knownId, workflow) {
+	try {
+		return { id: await upsertAndPublish(n8n, knownId, workflow), published: true };
+	} catch (error) {
+		const saved = (await n8n.listWorkflows()).find((candidate) => candidate.name === workflow.name);
+		if (!saved) throw error;
+		return { id: saved.id, published: false, reason: error.message };
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
 // Ready-to-paste curl commands
 
 const FRESH_UUID = '__FRESH_UUID__';
@@ -165,6 +264,45 @@ function arriveSample() {
 	};
 }
 
+/** A Captain.AI order_status_updated event for a delivered order, new on every run. */
+function captainDeliveredSample() {
+	const body = fixture('examples', 'captain-order-completed');
+	return {
+		...body,
+		event_uuid: FRESH_UUID,
+		created_at: NOW,
+		metadata: { ...body.metadata, sent_at: NOW },
+	};
+}
+
+/** What to print for the examples: URL, whether published (else why not), a curl each. */
+function exampleLines(examples, authToken) {
+	const lines = [
+		'Examples from examples/, as imported (reset at every start). Their Slack and POS credentials are',
+		`placeholders: until you fill in "${PLACEHOLDER_CREDENTIALS.slackApi.name}" and`,
+		`"${PLACEHOLDER_CREDENTIALS.httpHeaderAuth.name}" (and the POS URL), runs end in an error at the last`,
+		'node; the message or request it would have sent is in the execution.',
+		'',
+	];
+	for (const example of Object.values(examples)) {
+		lines.push(`${example.workflow.name}   (${n8n.baseUrl}/workflow/${example.id})`);
+		if (!example.published) {
+			lines.push(`  NOT published: ${example.reason}`, '');
+			continue;
+		}
+		lines.push(`  Production URL: ${example.url}`);
+		if (example.path === 'arrive') {
+			lines.push('  Send the sample arrival (new ack token on each run):', '');
+			lines.push(curl(example.url, {}, arriveSample()));
+		} else {
+			lines.push('  Send a delivered order (order_status_updated, completed):', '');
+			lines.push(curl(example.url, { 'Auth-Token': authToken }, captainDeliveredSample()));
+		}
+		lines.push('');
+	}
+	return lines;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const n8n = new N8n({ version: VERSION, userFolder: USER_FOLDER, port: PORT });
@@ -208,6 +346,19 @@ async function main() {
 		captainWorkflow(credential),
 	);
 	const arriveId = await upsertAndPublish(n8n, state.workflows?.arrive, arriveWorkflow());
+	const placeholders = await placeholderCredentials(n8n, state.placeholderCredentials);
+	const examples = {};
+	for (const example of EXAMPLES) {
+		const workflow = exampleWorkflowFromFile(example, {
+			...placeholders,
+			captainAiWebhookApi: credential,
+		});
+		examples[example.key] = {
+			...example,
+			workflow,
+			...(await upsertExample(n8n, state.examples?.[example.key], workflow)),
+		};
+	}
 	if (state.credentialId && state.credentialId !== credential.id) {
 		await n8n.api('DELETE', `/credentials/${state.credentialId}`).catch(() => undefined);
 	}
@@ -218,6 +369,12 @@ async function main() {
 				authToken: state.authToken,
 				credentialId: credential.id,
 				workflows: { captain: captainId, arrive: arriveId },
+				placeholderCredentials: Object.fromEntries(
+					Object.entries(placeholders).map(([type, { id }]) => [type, id]),
+				),
+				examples: Object.fromEntries(
+					Object.values(examples).map((example) => [example.key, example.id]),
+				),
 			},
 			null,
 			2,
@@ -228,6 +385,10 @@ async function main() {
 	const arriveUrl = n8n.webhookUrl(WEBHOOK_IDS.arrive, 'arrive');
 	await n8n.waitForWebhook(captainUrl);
 	await n8n.waitForWebhook(arriveUrl);
+	for (const example of Object.values(examples)) {
+		example.url = n8n.webhookUrl(WEBHOOK_IDS[example.key], example.path);
+		if (example.published) await n8n.waitForWebhook(example.url);
+	}
 
 	const seconds = ((Date.now() - started) / 1000).toFixed(0);
 	const out = [
@@ -252,6 +413,7 @@ async function main() {
 		'',
 		curl(arriveUrl, {}, arriveSample()),
 		'',
+		...exampleLines(examples, state.authToken),
 		'Executions: Overview → Executions in the editor. Ctrl-C stops n8n.',
 		'',
 	];
