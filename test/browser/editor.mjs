@@ -1,15 +1,17 @@
 // What a user sees in the real n8n editor: a real n8n 2.41.1 (this package packed and installed
 // as users install it) and headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; Playwright never downloads a browser). One workflow holds a Captain.AI Trigger
-// (Receives = Main Webhook), a second one (Receives = Item Status Webhook) and an ARRIVE Trigger.
-// For each, the panel is opened by double-clicking the node on the canvas and the script checks:
-// the parameter labels, the setup notice's steps, the production webhook URL's suffix; then
-// switching Receives on the Captain panel, the credential dialog's token rule (before saving),
-// and that no console or page error mentions this package or its nodes.
+// (Receives = main URL), a second one (Receives = item status URL) and an ARRIVE Trigger, each at
+// the node version a user gets. For each, the panel is opened by double-clicking the node on the
+// canvas and the script checks the parameter labels, the setup notice's steps and the webhook
+// URLs' suffixes; then switching Receives on the Captain panel and back, the credential dialog's
+// token rule (before saving), the dark theme, and that no console or page error mentions this
+// package or its nodes. The checks read the page as shown; n8n's API only sets up the workflow
+// and confirms that closing the credential dialog saved nothing.
 //
 // Every text the checks expect is in EXPECTED below: when the wording changes, change it there.
 // Screenshots go to test-results/browser/ (git-ignored); with CAPTAIN_ARRIVE_SCREENSHOTS=<dir>
-// (e.g. examples/screenshots) they are also copied there.
+// (examples/screenshots, for the README) the README's ones are also copied there.
 //
 // Prints one line per check and a closing `browser: N passed, M failed`; exits 1 on a failure.
 // Usage: npm run test:browser (builds first). Needs /usr/bin/chromium (apt-get install chromium)
@@ -147,10 +149,19 @@ const UI_TIMEOUT_MS = 30_000;
 
 const normalise = (text) => text.replace(/\s+/g, ' ').trim();
 
+/** The screenshots the README shows (copied to CAPTAIN_ARRIVE_SCREENSHOTS when set). */
+const README_SHOTS = new Set([
+	'captain-panel',
+	'captain-panel-dark',
+	'captain-credential-dialog',
+	'arrive-panel',
+]);
+
 async function screenshot(page, name) {
 	const file = join(SHOTS, `${name}.png`);
-	await page.screenshot({ path: file });
-	if (EXTRA_SHOTS) copyFileSync(file, join(EXTRA_SHOTS, `${name}.png`));
+	// Animations (a dialog fading in) finished first: the picture shows the settled page.
+	await page.screenshot({ path: file, animations: 'disabled' });
+	if (EXTRA_SHOTS && README_SHOTS.has(name)) copyFileSync(file, join(EXTRA_SHOTS, `${name}.png`));
 	console.log(`     screenshot ${file}`);
 }
 
@@ -564,7 +575,7 @@ try {
 		await closePanel(page);
 	}
 	const ndv = await checkPanel(page, 'captainMain', ids.captainMain);
-	await screenshot(page, 'captain-main-panel');
+	await screenshot(page, 'captain-panel');
 	await checkCredentialDialog(page, n8n, ndv);
 	await checkReceivesSwitch(page, ndv, ids.captainMain);
 
@@ -591,7 +602,7 @@ try {
 	await webhookUrl(darkNdv, 'production');
 	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
 	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
-	await screenshot(dark, 'captain-main-panel-dark');
+	await screenshot(dark, 'captain-panel-dark');
 	await sleep(500); // late console errors of the last page
 } catch (error) {
 	crashed = error;
