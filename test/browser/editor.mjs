@@ -614,6 +614,9 @@ try {
 
 const own = errors.filter((error) => EXPECTED.ownErrors.test(error.text));
 const other = errors.filter((error) => !EXPECTED.ownErrors.test(error.text));
+console.log(
+	`     (console and page errors: ${errors.length}, of which n8n's own: ${other.length})`,
+);
 for (const error of other) {
 	console.log(
 		`     (n8n's own ${error.kind} error, ${error.page} page: ${normalise(error.text).slice(0, 200)})`,
