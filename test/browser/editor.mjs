@@ -1,0 +1,635 @@
+// What a user sees in the real n8n editor: a real n8n 2.41.1 (this package packed and installed
+// as users install it) and headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core; Playwright never downloads a browser). One workflow holds a Captain.AI Trigger
+// (Receives = main URL), a second one (Receives = item status URL) and an ARRIVE Trigger, each at
+// the node version a user gets. For each, the panel is opened by double-clicking the node on the
+// canvas and the script checks the parameter labels, the setup notice's steps and the webhook
+// URLs' suffixes; then switching Receives on the Captain panel and back, the credential dialog's
+// token rule (before saving), the dark theme, and that no console or page error mentions this
+// package or its nodes. The checks read the page as shown; n8n's API only sets up the workflow
+// and confirms that closing the credential dialog saved nothing.
+//
+// Every text the checks expect is in EXPECTED below: when the wording changes, change it there.
+// Screenshots go to test-results/browser/ (git-ignored); with CAPTAIN_ARRIVE_SCREENSHOTS=<dir>
+// (examples/screenshots, for the README) the README's ones are also copied there.
+//
+// Prints one line per check and a closing `browser: N passed, M failed`; exits 1 on a failure.
+// Usage: npm run test:browser (builds first). Needs /usr/bin/chromium (apt-get install chromium)
+// or CAPTAIN_ARRIVE_CHROMIUM=<path>.
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import deliveries from '../real-n8n/deliveries.js';
+import harness from '../real-n8n/n8n.js';
+
+// ------------------------------------------------------------------------------------------
+// Expected texts: the one place to update when the wording changes.
+
+const EXPECTED = {
+	captainMain: {
+		nodeName: 'Captain.AI Trigger',
+		canvasSubtitle: 'Orders, deliveries and drivers',
+		// Every parameter label the panel shows, in order.
+		labels: [
+			'Receives',
+			'Credential for Captain.AI Webhook',
+			'Authentication',
+			'Events',
+			'Environment',
+			'Options',
+		],
+		receivesShown: 'Orders, Deliveries and Drivers',
+		// The setup notice, line by line.
+		noticeSteps: [
+			'1. Copy the Production URL from Webhook URLs above (it ends in /events).',
+			'2. Email it, with your Auth-Token, to your Captain.AI account manager.',
+			'3. Publish this workflow.',
+		],
+		urlSuffix: '/events',
+		// None: n8n shows no trigger panel while a required credential is missing.
+		triggerPanel: [],
+	},
+	captainItemStatus: {
+		nodeName: 'Captain.AI Item Status',
+		canvasSubtitle: 'Item status changes',
+		labels: [
+			'Receives',
+			'Credential for Captain.AI Webhook',
+			'Authentication',
+			'Environment',
+			'Options',
+		],
+		receivesShown: 'Item Status Changes',
+		noticeSteps: [
+			'1. Copy the Production URL from Webhook URLs above (it ends in /item-status).',
+			'2. Email it to your Captain.AI account manager as the item status webhook.',
+			'3. Publish this workflow.',
+		],
+		urlSuffix: '/item-status',
+		triggerPanel: [],
+	},
+	arrive: {
+		nodeName: 'ARRIVE Trigger',
+		canvasSubtitle: 'New approach or arrival',
+		labels: [
+			'Accept Calls From',
+			'Also Accept Calls From',
+			'Trigger On',
+			'Statuses',
+			'Environment',
+			'Sites',
+			'Options',
+		],
+		noticeSteps: [
+			'1. Copy the Production URL from Webhook URLs above (it ends in /arrive).',
+			'2. In the ARRIVE dashboard, paste it under Account → Webhooks.',
+			'3. Publish this workflow.',
+		],
+		urlSuffix: '/arrive',
+		// The panel's left column (the node's triggerPanel) while no test event has arrived.
+		triggerPanel: [
+			'Waiting for an ARRIVE call',
+			'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',
+		],
+	},
+	// On the main panel: pick an event, switch Receives to item status (the panel then looks
+	// like captainItemStatus: no Events list) and back.
+	receivesSwitch: {
+		pickEvent: 'Order Assigned to Driver',
+		switchTo: 'Item Status Changes',
+		switchBack: 'Orders, Deliveries and Drivers',
+		// n8n forgets the hidden Events value: back on the main URL the list is at its default,
+		// empty (= every event). KNOWN: n8n 2.41.1 shows its own "Select" there, not the
+		// parameter's placeholder ("Every event").
+		eventsAfterBack: { values: [], placeholder: 'Select' },
+	},
+	credential: {
+		openFrom: 'Connect to Captain.AI Webhook',
+		title: 'Captain.AI Webhook',
+		fieldLabel: 'Auth-Token',
+		tokenRule: 'At least 16 characters',
+		// Where the user reads the rule: 'text' (shown in the dialog) or 'tooltip' (on the
+		// field label's help icon).
+		tokenRuleShownAs: 'text',
+	},
+	// KNOWN: n8n 2.41.1 keeps only <a>, <ul> and <li> of a notice's HTML (N8nNotice's
+	// sanitize-html settings): the <b> and <br> of setupSteps() are dropped and the steps run
+	// together ("…ends in /events).2. Email it…"). Set to true once each step is on a line of
+	// its own (e.g. one <li> per step).
+	noticeStepsOnOwnLines: false,
+	// Console or page errors matching this are the package's: each one fails the run.
+	ownErrors: /captain|arrive|n8n-nodes-captain-arrive/i,
+};
+
+// ------------------------------------------------------------------------------------------
+
+const { N8n, REPO_ROOT, DEFAULT_OWNER, sleep } = harness;
+const { checkList } = deliveries;
+const checks = checkList();
+const { check } = checks;
+const started = Date.now();
+
+const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
+const CHROMIUM = process.env.CAPTAIN_ARRIVE_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'test-results', 'browser');
+const EXTRA_SHOTS = process.env.CAPTAIN_ARRIVE_SCREENSHOTS
+	? resolve(REPO_ROOT, process.env.CAPTAIN_ARRIVE_SCREENSHOTS)
+	: undefined;
+// What the panel shows as the webhook base: a public-looking address reads better in the
+// screenshots, and n8n only displays it (nothing is called there).
+const PUBLIC_BASE = 'https://n8n.example.com/';
+const PACKAGE = 'n8n-nodes-captain-arrive';
+/** A generous bound for a UI element to appear; a slow machine waits, a missing one fails. */
+const UI_TIMEOUT_MS = 30_000;
+
+const normalise = (text) => text.replace(/\s+/g, ' ').trim();
+
+/** The screenshots the README shows (copied to CAPTAIN_ARRIVE_SCREENSHOTS when set). */
+const README_SHOTS = new Set([
+	'captain-panel',
+	'captain-panel-dark',
+	'captain-credential-dialog',
+	'arrive-panel',
+]);
+
+async function screenshot(page, name) {
+	const file = join(SHOTS, `${name}.png`);
+	// Animations (a dialog fading in) finished first: the picture shows the settled page.
+	await page.screenshot({ path: file, animations: 'disabled' });
+	if (EXTRA_SHOTS && README_SHOTS.has(name)) copyFileSync(file, join(EXTRA_SHOTS, `${name}.png`));
+	console.log(`     screenshot ${file}`);
+}
+
+// ------------------------------------------------------------------------------------------
+// The editor, as a user drives it
+
+/** Double-clicks the node on the canvas; resolves with the open panel (NDV). */
+async function openPanel(page, nodeName) {
+	await page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`).dblclick();
+	const ndv = page.locator('[data-test-id="ndv"]');
+	await ndv.locator('[data-test-id="node-parameters"]').waitFor({ timeout: UI_TIMEOUT_MS });
+	// Shown once the panel is fully rendered, and only when the workflow is editable.
+	await ndv.locator('[data-test-id="node-execute-button"]').waitFor({ timeout: UI_TIMEOUT_MS });
+	return ndv;
+}
+
+async function closePanel(page) {
+	await page.locator('[data-test-id="ndv-close-button"]').click();
+	await page.locator('[data-test-id="ndv"]').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+/** The labels of the parameters the panel shows, in order ("*" of required ones removed). */
+async function visibleLabels(ndv) {
+	const texts = await ndv
+		.locator('[data-test-id="node-parameters"] label.n8n-input-label:visible')
+		.allInnerTexts();
+	return texts.map((text) => normalise(text.split('\n')[0]).replace(/\s*\*$/, ''));
+}
+
+/** The setup notice, line by line. */
+async function noticeLines(ndv) {
+	const notices = await ndv
+		.locator('[data-test-id="node-parameters"] .notice:visible')
+		.allInnerTexts();
+	return notices
+		.flatMap((text) => text.split('\n'))
+		.map(normalise)
+		.filter(Boolean);
+}
+
+/** Expands "Webhook URLs" (when collapsed), picks `tab` and returns the URL shown. */
+async function webhookUrl(ndv, tab = 'production') {
+	const headline = ndv.locator('.webhooks .headline');
+	if (!(await headline.getAttribute('class')).includes('expanded')) await headline.click();
+	await ndv.locator(`.webhooks [data-test-id="radio-button-${tab}"]`).click();
+	const url = ndv.locator('.webhooks .webhook-url');
+	await url.waitFor({ timeout: UI_TIMEOUT_MS });
+	return normalise(await url.innerText());
+}
+
+/** The text of each selected value of a (multi)select parameter. */
+async function shownValues(ndv, parameter) {
+	const input = ndv.locator(`[data-test-id="parameter-input-${parameter}"]`);
+	const tags = await input
+		.locator('.el-tag:visible, .el-select__selected-item:visible')
+		.allInnerTexts();
+	if (tags.length > 0) return [...new Set(tags.map(normalise).filter(Boolean))];
+	return [await input.locator('input').inputValue()];
+}
+
+/** What an empty select shows instead of values. */
+async function shownPlaceholder(ndv, parameter) {
+	const input = ndv.locator(`[data-test-id="parameter-input-${parameter}"]`);
+	const span = input.locator('.el-select__placeholder:not(.is-transparent):visible');
+	if ((await span.count()) > 0) return normalise(await span.first().innerText());
+	return (await input.locator('input[placeholder]').first().getAttribute('placeholder')) ?? '';
+}
+
+/** Opens a select parameter's dropdown; returns the option headlines offered. */
+async function openOptions(page, ndv, parameter) {
+	await ndv.locator(`[data-test-id="parameter-input-${parameter}"]`).click();
+	const options = page.locator('.el-select__popper:visible [role="option"] .option-headline');
+	await options.first().waitFor({ timeout: UI_TIMEOUT_MS });
+	return (await options.allInnerTexts()).map(normalise);
+}
+
+/**
+ * Picks one option of a select parameter; waits until its dropdown is gone. A multi-select
+ * stays open after a pick (closed with Escape); a single select closes by itself (an Escape then
+ * would close the whole panel).
+ */
+async function chooseOption(page, ndv, parameter, name, { multiple = false } = {}) {
+	await openOptions(page, ndv, parameter);
+	await page
+		.locator('.el-select__popper:visible [role="option"]', {
+			has: page.locator('.option-headline', { hasText: new RegExp(`^${escape(name)}$`) }),
+		})
+		.click();
+	if (multiple) await page.keyboard.press('Escape');
+	await dropdownsClosed(page);
+}
+
+async function dropdownsClosed(page) {
+	await page
+		.locator('.el-select__popper:visible')
+		.first()
+		.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// ------------------------------------------------------------------------------------------
+// The checks
+
+async function checkCanvas(page) {
+	for (const expected of [EXPECTED.captainMain, EXPECTED.captainItemStatus, EXPECTED.arrive]) {
+		const node = page.locator(
+			`[data-test-id="canvas-node"][data-node-name="${expected.nodeName}"]`,
+		);
+		const text = normalise(await node.innerText());
+		check(
+			`canvas: "${expected.nodeName}" shows the subtitle "${expected.canvasSubtitle}"`,
+			text.includes(expected.canvasSubtitle),
+			text,
+		);
+	}
+}
+
+/**
+ * What the open panel shows for `expected` (an entry of EXPECTED): its labels, setup notice,
+ * Receives value (Captain.AI) and webhook URLs. `name` prefixes each check.
+ */
+async function checkPanelContents(ndv, name, expected, webhookId) {
+	const labels = await visibleLabels(ndv);
+	check(
+		`${name}: labels ${labels.join(', ')}`,
+		same(labels, expected.labels),
+		diff(expected.labels, labels),
+	);
+
+	const lines = await noticeLines(ndv);
+	const text = lines.join(' ');
+	const missing = stepsNotInOrder(text, expected.noticeSteps);
+	check(
+		`${name}: setup notice shows its ${expected.noticeSteps.length} steps, in order`,
+		missing.length === 0,
+		missing.length ? `missing or out of order ${JSON.stringify(missing)}; notice: "${text}"` : '',
+	);
+	const ownLines = expected.noticeSteps.every((step) => lines.includes(normalise(step)));
+	check(
+		`${name}: setup steps ${EXPECTED.noticeStepsOnOwnLines ? 'each on a line of its own' : 'run together in one paragraph'}`,
+		ownLines === EXPECTED.noticeStepsOnOwnLines,
+		ownLines === EXPECTED.noticeStepsOnOwnLines ? '' : `lines shown: ${JSON.stringify(lines)}`,
+	);
+
+	if (expected.receivesShown) {
+		const receives = await shownValues(ndv, 'receives');
+		check(
+			`${name}: Receives shows "${expected.receivesShown}"`,
+			same(receives, [expected.receivesShown]),
+			JSON.stringify(receives),
+		);
+	}
+
+	const url = await webhookUrl(ndv, 'test');
+	check(
+		`${name}: test URL ends in ${expected.urlSuffix}`,
+		url === `${PUBLIC_BASE}webhook-test/${webhookId}${expected.urlSuffix}`,
+		url,
+	);
+	// The Production URL tab last: the one the setup steps point to, and the screenshots show.
+	const productionUrl = await webhookUrl(ndv, 'production');
+	check(
+		`${name}: production URL ends in ${expected.urlSuffix}`,
+		productionUrl === `${PUBLIC_BASE}webhook/${webhookId}${expected.urlSuffix}`,
+		productionUrl,
+	);
+}
+
+/** The steps not found in `text` after the previous step (all found: []). */
+function stepsNotInOrder(text, steps) {
+	let from = 0;
+	const missing = [];
+	for (const step of steps) {
+		const at = text.indexOf(normalise(step), from);
+		if (at < 0) missing.push(step);
+		else from = at + normalise(step).length;
+	}
+	return missing;
+}
+
+/** Expected and shown, when they differ. */
+function diff(expected, shown) {
+	return same(expected, shown)
+		? ''
+		: `expected ${JSON.stringify(expected)}, shown ${JSON.stringify(shown)}`;
+}
+
+/** Opens one node's panel and checks it, with its trigger panel (the left column). */
+async function checkPanel(page, key, webhookId) {
+	const expected = EXPECTED[key];
+	const name = expected.nodeName;
+	const ndv = await openPanel(page, name);
+	await checkPanelContents(ndv, name, expected, webhookId);
+
+	const header = ndv.locator('[data-test-id="trigger-header"]:visible');
+	if (expected.triggerPanel.length > 0) {
+		const text = normalise(await ndv.innerText());
+		const missing = expected.triggerPanel.filter((line) => !text.includes(normalise(line)));
+		check(
+			`${name}: trigger panel shows ${JSON.stringify(expected.triggerPanel)}`,
+			missing.length === 0,
+			missing.length ? `missing ${JSON.stringify(missing)}` : '',
+		);
+	} else {
+		const shown = (await header.count()) > 0 ? `"${normalise(await header.innerText())}"` : 'none';
+		console.log(`     (${name}: trigger panel header: ${shown})`);
+	}
+	const execute = normalise(await ndv.locator('[data-test-id="node-execute-button"]').innerText());
+	console.log(`     (${name}: the panel's run button reads "${execute}")`);
+	return ndv;
+}
+
+/**
+ * On the main panel (open): pick an event, switch Receives to item status — the panel must
+ * then show what the item-status trigger's panel shows — and back to the main URL.
+ */
+async function checkReceivesSwitch(page, ndv, webhookId) {
+	const expected = EXPECTED.receivesSwitch;
+	const name = EXPECTED.captainMain.nodeName;
+	await chooseOption(page, ndv, 'events', expected.pickEvent, { multiple: true });
+	const picked = await shownValues(ndv, 'events');
+	check(
+		`${name}: Events shows "${expected.pickEvent}" once picked`,
+		same(picked, [expected.pickEvent]),
+		JSON.stringify(picked),
+	);
+
+	await chooseOption(page, ndv, 'receives', expected.switchTo);
+	await checkPanelContents(
+		ndv,
+		`${name} switched to "${expected.switchTo}"`,
+		EXPECTED.captainItemStatus,
+		webhookId,
+	);
+	await screenshot(page, 'captain-after-receives-switch');
+
+	await chooseOption(page, ndv, 'receives', expected.switchBack);
+	const back = `${name} switched back to "${expected.switchBack}"`;
+	await checkPanelContents(ndv, back, EXPECTED.captainMain, webhookId);
+	const shown = {
+		values: (
+			await ndv.locator('[data-test-id="parameter-input-events"] .el-tag:visible').allInnerTexts()
+		).map(normalise),
+		placeholder: await shownPlaceholder(ndv, 'events'),
+	};
+	check(
+		`${back}: Events shows ${JSON.stringify(expected.eventsAfterBack)}`,
+		same(shown, expected.eventsAfterBack),
+		JSON.stringify(shown),
+	);
+}
+
+/** Opens "create credential" from the panel, reads the token rule, closes without saving. */
+async function checkCredentialDialog(page, n8n, ndv) {
+	const expected = EXPECTED.credential;
+	const credentialsBefore = (await n8n.api('GET', '/credentials')).data.length;
+	await ndv
+		.locator('[data-test-id="node-credentials-slot"]')
+		.getByText(expected.openFrom, { exact: true })
+		.click();
+	const modal = page.locator('[data-test-id="editCredential-modal"]');
+	await modal.locator('[data-test-id="credential-connection-parameter"]').waitFor({
+		timeout: UI_TIMEOUT_MS,
+	});
+	const text = normalise(await modal.innerText());
+	check(`credential dialog: titled "${expected.title}"`, text.includes(expected.title), text);
+	const field = modal.locator('[data-test-id="authToken"]');
+	const label = normalise(
+		(await field.locator('label').first().innerText()).split('\n')[0].replace('*', ''),
+	);
+	check(`credential dialog: field "${expected.fieldLabel}"`, label === expected.fieldLabel, label);
+
+	let shownAs;
+	if (text.includes(expected.tokenRule)) shownAs = 'text';
+	else {
+		await field.locator('label').first().hover();
+		await field.locator('[data-icon="circle-help"]').hover();
+		const tooltip = page.locator('[data-test-id="tooltip-content"]:visible', {
+			hasText: expected.tokenRule,
+		});
+		try {
+			await tooltip.first().waitFor({ timeout: 5000 });
+			shownAs = 'tooltip';
+		} catch {
+			shownAs = 'nowhere';
+		}
+	}
+	check(
+		`credential dialog: the token rule "${expected.tokenRule}" is shown as ${expected.tokenRuleShownAs} before saving`,
+		shownAs === expected.tokenRuleShownAs,
+		`shown as ${shownAs}`,
+	);
+	await screenshot(page, 'captain-credential-dialog');
+
+	await modal.locator('button[aria-label="Close this dialog"]').click();
+	await modal.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+	const credentialsAfter = (await n8n.api('GET', '/credentials')).data.length;
+	check(
+		'credential dialog: closing it without saving created no credential',
+		credentialsAfter === credentialsBefore,
+		`${credentialsBefore} → ${credentialsAfter}`,
+	);
+}
+
+// ------------------------------------------------------------------------------------------
+
+/** The version a user gets when adding the node: its built description's defaultVersion. */
+function defaultVersion(type) {
+	const require = createRequire(import.meta.url);
+	const className = type.charAt(0).toUpperCase() + type.slice(1);
+	const file = join(REPO_ROOT, 'dist', 'nodes', className, `${className}.node.js`);
+	const { description } = new (require(file)[className])();
+	return description.defaultVersion ?? Math.max(...[].concat(description.version));
+}
+
+function workflowNodes(ids) {
+	const node = (name, type, position, webhookId, parameters) => ({
+		name,
+		type: `${PACKAGE}.${type}`,
+		typeVersion: defaultVersion(type),
+		position,
+		webhookId,
+		parameters,
+	});
+	return [
+		node(EXPECTED.captainMain.nodeName, 'captainAiTrigger', [0, 0], ids.captainMain, {}),
+		node(EXPECTED.captainItemStatus.nodeName, 'captainAiTrigger', [0, 260], ids.captainItemStatus, {
+			receives: 'itemStatus',
+		}),
+		node(EXPECTED.arrive.nodeName, 'arriveTrigger', [420, 0], ids.arrive, {}),
+	];
+}
+
+function launchBrowser(userDataDir, colorScheme) {
+	if (!existsSync(CHROMIUM)) {
+		throw new Error(
+			`${CHROMIUM} not found: apt-get install -y chromium (or set CAPTAIN_ARRIVE_CHROMIUM)`,
+		);
+	}
+	return chromium.launchPersistentContext(userDataDir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		viewport: { width: 1440, height: 900 },
+		colorScheme,
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
+	});
+}
+
+/** Console errors and page errors, each with the page it came from. */
+function watchErrors(page, label, errors) {
+	page.on('console', (message) => {
+		if (message.type() === 'error')
+			errors.push({ page: label, kind: 'console', text: message.text() });
+	});
+	page.on('pageerror', (error) =>
+		errors.push({ page: label, kind: 'pageerror', text: `${error.message}\n${error.stack ?? ''}` }),
+	);
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'captain-arrive-browser-'));
+mkdirSync(SHOTS, { recursive: true });
+if (EXTRA_SHOTS) mkdirSync(EXTRA_SHOTS, { recursive: true });
+const n8n = new N8n({
+	version: VERSION,
+	userFolder: join(folder, 'n8n'),
+	env: { WEBHOOK_URL: PUBLIC_BASE },
+});
+const errors = [];
+let browser;
+let crashed;
+try {
+	await n8n.start();
+	await n8n.setUp();
+	const ids = { captainMain: randomUUID(), captainItemStatus: randomUUID(), arrive: randomUUID() };
+	const workflow = await n8n.createWorkflow({
+		name: 'Browser test',
+		nodes: workflowNodes(ids),
+		connections: {},
+	});
+
+	browser = await launchBrowser(join(folder, 'chromium-profile'), 'light');
+	const login = await browser.request.post(`${n8n.baseUrl}/rest/login`, {
+		data: { emailOrLdapLoginId: DEFAULT_OWNER.email, password: DEFAULT_OWNER.password },
+	});
+	check('login through the browser', login.status() === 200, `HTTP ${login.status()}`);
+
+	const page = browser.pages()[0] ?? (await browser.newPage());
+	watchErrors(page, 'light', errors);
+	await page.goto(`${n8n.baseUrl}/workflow/${workflow.id}`);
+	await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+	await checkCanvas(page);
+	await screenshot(page, 'canvas');
+
+	for (const [key, shot] of [
+		['captainItemStatus', 'captain-item-status-panel'],
+		['arrive', 'arrive-panel'],
+	]) {
+		await checkPanel(page, key, ids[key]);
+		await screenshot(page, shot);
+		await closePanel(page);
+	}
+	const ndv = await checkPanel(page, 'captainMain', ids.captainMain);
+	await screenshot(page, 'captain-panel');
+	await checkCredentialDialog(page, n8n, ndv);
+	await checkReceivesSwitch(page, ndv, ids.captainMain);
+
+	// Dark theme (n8n's own setting) in a new tab, on a copy of the workflow: n8n 2.x saves
+	// edits by itself (the Receives switch above) and opens a workflow open in another tab
+	// read-only.
+	await page.close();
+	const darkIds = {
+		captainMain: randomUUID(),
+		captainItemStatus: randomUUID(),
+		arrive: randomUUID(),
+	};
+	const darkWorkflow = await n8n.createWorkflow({
+		name: 'Browser test (dark)',
+		nodes: workflowNodes(darkIds),
+		connections: {},
+	});
+	const dark = await browser.newPage();
+	watchErrors(dark, 'dark', errors);
+	await dark.addInitScript(() => localStorage.setItem('N8N_THEME', 'dark'));
+	await dark.goto(`${n8n.baseUrl}/workflow/${darkWorkflow.id}`);
+	await dark.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+	const darkNdv = await openPanel(dark, EXPECTED.captainMain.nodeName);
+	await webhookUrl(darkNdv, 'production');
+	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
+	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
+	await screenshot(dark, 'captain-panel-dark');
+	await sleep(500); // late console errors of the last page
+} catch (error) {
+	crashed = error;
+	check('the run completed', false, error.stack ?? String(error));
+} finally {
+	if (browser) await browser.close().catch(() => {});
+	await n8n.stop();
+}
+
+const own = errors.filter((error) => EXPECTED.ownErrors.test(error.text));
+const other = errors.filter((error) => !EXPECTED.ownErrors.test(error.text));
+console.log(
+	`     (console and page errors: ${errors.length}, of which n8n's own: ${other.length})`,
+);
+for (const error of other) {
+	console.log(
+		`     (n8n's own ${error.kind} error, ${error.page} page: ${normalise(error.text).slice(0, 200)})`,
+	);
+}
+check(
+	'no console or page error mentions the package or its nodes',
+	own.length === 0,
+	own.map((error) => `${error.kind}: ${normalise(error.text).slice(0, 300)}`).join(' | '),
+);
+
+console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+if (checks.failed === 0 && !crashed) rmSync(folder, { recursive: true, force: true });
+else console.log(`kept for inspection: ${folder} (n8n's log: ${n8n.logFile})`);
+console.log(checks.summary('browser'));
+process.exit(checks.failed === 0 ? 0 : 1);
