@@ -61,7 +61,7 @@ const statusesParameters: INodeProperties[] = [
 export const arriveTriggerProperties: INodeProperties[] = [
 	{
 		displayName: setupSteps(
-			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /arrive).',
+			'Copy the Production URL from Webhook URLs above (it ends in /arrive).',
 			'In the ARRIVE dashboard, paste it under Account → Webhooks.',
 			'Publish this workflow.',
 		),

@@ -27,9 +27,10 @@ const mainUrlEvents: INodeProperties = {
 	name: 'events',
 	type: 'multiOptions',
 	default: [],
-	placeholder: 'Every event',
+	// n8n shows "Select" in an empty list whatever the placeholder, so the rule is a hint.
+	hint: 'Leave empty to receive every event',
 	description:
-		'Leave empty for every event. Events left out are still answered, so Captain.AI does not resend them, but start nothing.',
+		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
 	displayOptions: { show: { receives: ['events'] } },
 	options: [
 		...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => ({
@@ -70,7 +71,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName: setupSteps(
-			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /events).',
+			'Copy the Production URL from Webhook URLs above (it ends in /events).',
 			'Email it, with your Auth-Token, to your Captain.AI account manager.',
 			'Publish this workflow.',
 		),
@@ -81,7 +82,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName: setupSteps(
-			'Copy the Production URL from <b>Webhook URLs</b> above (it ends in /item-status).',
+			'Copy the Production URL from Webhook URLs above (it ends in /item-status).',
 			'Email it to your Captain.AI account manager as the item status webhook.',
 			'Publish this workflow.',
 		),

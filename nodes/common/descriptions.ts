@@ -55,9 +55,13 @@ export function addressListField(field: {
 	};
 }
 
-/** A node's setup as short numbered steps, for a notice (n8n renders its text as HTML). */
+/**
+ * A node's setup as short steps, for a notice (a bulleted list, in order; a number before
+ * each would stand beside n8n's bullet). n8n renders a notice's text as HTML
+ * but keeps only <a>, <ul> and <li> (seen in 2.41.1's editor).
+ */
 export function setupSteps(...steps: string[]): string {
-	return steps.map((step, index) => `<b>${index + 1}.</b> ${step}`).join('<br>');
+	return `<ul>${steps.map((step) => `<li>${step}</li>`).join('')}</ul>`;
 }
 
 /** An orange notice shown only while a setting is in a risky state. */

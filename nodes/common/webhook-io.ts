@@ -12,6 +12,7 @@ import {
 } from 'n8n-workflow';
 
 import { type Delivery, takeSharedMemoryNotice } from './dedupe';
+import { displayAddress } from './allowlist';
 import { describeRefusal, refusalLog } from './refusal-log';
 import {
 	RETRY_AFTER_SECONDS,
@@ -205,7 +206,7 @@ function logRefusal(
 			node: node.name,
 			status: verdict.status,
 			body: verdict.body,
-			address: request.ip ?? request.socket?.remoteAddress,
+			address: displayAddress(request.ip ?? request.socket?.remoteAddress),
 		},
 		due.unsaid,
 	);

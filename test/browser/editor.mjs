@@ -17,7 +17,15 @@
 // Usage: npm run test:browser (builds first). Needs /usr/bin/chromium (apt-get install chromium)
 // or CAPTAIN_ARRIVE_CHROMIUM=<path>.
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,9 +54,9 @@ const EXPECTED = {
 		receivesShown: 'Orders, Deliveries and Drivers',
 		// The setup notice, line by line.
 		noticeSteps: [
-			'1. Copy the Production URL from Webhook URLs above (it ends in /events).',
-			'2. Email it, with your Auth-Token, to your Captain.AI account manager.',
-			'3. Publish this workflow.',
+			'Copy the Production URL from Webhook URLs above (it ends in /events).',
+			'Email it, with your Auth-Token, to your Captain.AI account manager.',
+			'Publish this workflow.',
 		],
 		urlSuffix: '/events',
 		// None: n8n shows no trigger panel while a required credential is missing.
@@ -66,9 +74,9 @@ const EXPECTED = {
 		],
 		receivesShown: 'Item Status Changes',
 		noticeSteps: [
-			'1. Copy the Production URL from Webhook URLs above (it ends in /item-status).',
-			'2. Email it to your Captain.AI account manager as the item status webhook.',
-			'3. Publish this workflow.',
+			'Copy the Production URL from Webhook URLs above (it ends in /item-status).',
+			'Email it to your Captain.AI account manager as the item status webhook.',
+			'Publish this workflow.',
 		],
 		urlSuffix: '/item-status',
 		triggerPanel: [],
@@ -86,9 +94,9 @@ const EXPECTED = {
 			'Options',
 		],
 		noticeSteps: [
-			'1. Copy the Production URL from Webhook URLs above (it ends in /arrive).',
-			'2. In the ARRIVE dashboard, paste it under Account → Webhooks.',
-			'3. Publish this workflow.',
+			'Copy the Production URL from Webhook URLs above (it ends in /arrive).',
+			'In the ARRIVE dashboard, paste it under Account → Webhooks.',
+			'Publish this workflow.',
 		],
 		urlSuffix: '/arrive',
 		// The panel's left column (the node's triggerPanel) while no test event has arrived.
@@ -104,9 +112,10 @@ const EXPECTED = {
 		switchTo: 'Item Status Changes',
 		switchBack: 'Orders, Deliveries and Drivers',
 		// n8n forgets the hidden Events value: back on the main URL the list is at its default,
-		// empty (= every event). KNOWN: n8n 2.41.1 shows its own "Select" there, not the
-		// parameter's placeholder ("Every event").
+		// empty (= every event). n8n 2.41.1 shows its own "Select" in an empty list whatever the
+		// parameter's placeholder, so the rule is the field's hint, shown under it.
 		eventsAfterBack: { values: [], placeholder: 'Select' },
+		eventsHint: 'Leave empty to receive every event',
 	},
 	credential: {
 		openFrom: 'Connect to Captain.AI Webhook',
@@ -117,11 +126,9 @@ const EXPECTED = {
 		// field label's help icon).
 		tokenRuleShownAs: 'text',
 	},
-	// KNOWN: n8n 2.41.1 keeps only <a>, <ul> and <li> of a notice's HTML (N8nNotice's
-	// sanitize-html settings): the <b> and <br> of setupSteps() are dropped and the steps run
-	// together ("…ends in /events).2. Email it…"). Set to true once each step is on a line of
-	// its own (e.g. one <li> per step).
-	noticeStepsOnOwnLines: false,
+	// n8n 2.41.1 keeps only <a>, <ul> and <li> of a notice's HTML (N8nNotice's sanitize-html
+	// settings); setupSteps() gives each step an <li>, so each is on a line of its own.
+	noticeStepsOnOwnLines: true,
 	// Console or page errors matching this are the package's: each one fails the run.
 	ownErrors: /captain|arrive|n8n-nodes-captain-arrive/i,
 };
@@ -136,6 +143,7 @@ const started = Date.now();
 
 const VERSION = process.env.CAPTAIN_ARRIVE_N8N_VERSION || '2.41.1';
 const CHROMIUM = process.env.CAPTAIN_ARRIVE_CHROMIUM || '/usr/bin/chromium';
+const EXAMPLES = join(REPO_ROOT, 'examples');
 const SHOTS = join(REPO_ROOT, 'test-results', 'browser');
 const EXTRA_SHOTS = process.env.CAPTAIN_ARRIVE_SCREENSHOTS
 	? resolve(REPO_ROOT, process.env.CAPTAIN_ARRIVE_SCREENSHOTS)
@@ -155,6 +163,9 @@ const README_SHOTS = new Set([
 	'captain-panel-dark',
 	'captain-credential-dialog',
 	'arrive-panel',
+	'example-captain-delivered-to-slack',
+	'example-captain-status-to-pos',
+	'example-arrive-arrived-to-slack',
 ]);
 
 async function screenshot(page, name) {
@@ -415,6 +426,9 @@ async function checkReceivesSwitch(page, ndv, webhookId) {
 		same(shown, expected.eventsAfterBack),
 		JSON.stringify(shown),
 	);
+	const hint = ndv.getByText(expected.eventsHint, { exact: true });
+	const hintShown = (await hint.count()) > 0 && (await hint.first().isVisible());
+	check(`${back}: Events says "${expected.eventsHint}" under the field`, hintShown);
 }
 
 /** Opens "create credential" from the panel, reads the token rule, closes without saving. */
@@ -603,6 +617,44 @@ try {
 	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
 	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
 	await screenshot(dark, 'captain-panel-dark');
+	await dark.close();
+
+	// The example workflows (examples/*.json) as a user sees them after importing: every node
+	// on the canvas, pictured for the README.
+	const examplesPage = await browser.newPage();
+	watchErrors(examplesPage, 'examples', errors);
+	for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith('.json'))) {
+		const example = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
+		const created = await n8n.createWorkflow({
+			name: example.name,
+			nodes: example.nodes.map((node) =>
+				node.type.startsWith('n8n-nodes-captain-arrive.')
+					? { ...node, webhookId: randomUUID() }
+					: node,
+			),
+			connections: example.connections,
+			settings: example.settings ?? {},
+		});
+		await examplesPage.goto(`${n8n.baseUrl}/workflow/${created.id}`);
+		await examplesPage
+			.locator('[data-test-id="canvas-node"]')
+			.first()
+			.waitFor({ timeout: UI_TIMEOUT_MS });
+		const shown = await examplesPage
+			.locator('[data-test-id="canvas-node"]')
+			.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-node-name')));
+		const expected = example.nodes
+			.filter((node) => node.type !== 'n8n-nodes-base.stickyNote')
+			.map((node) => node.name);
+		check(
+			`example ${file}: every node on the canvas`,
+			expected.every((name) => shown.includes(name)),
+			`shown ${JSON.stringify(shown)}`,
+		);
+		await examplesPage.keyboard.press('Shift+1'); // zoom to fit
+		await sleep(300);
+		await screenshot(examplesPage, `example-${file.replace(/\.json$/, '')}`);
+	}
 	await sleep(500); // late console errors of the last page
 } catch (error) {
 	crashed = error;

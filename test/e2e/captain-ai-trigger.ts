@@ -4,6 +4,7 @@
  * against the same n8n restarted with N8N_PROXY_HOPS=1.
  */
 import { randomUUID } from 'crypto';
+import { readFileSync } from 'fs';
 
 import {
 	type N8n,
@@ -307,6 +308,34 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 						body: { error: 'invalid Auth-Token' },
 					});
 				});
+			});
+
+			test("refusals are in n8n's log: one line per node and reason a minute, never the token", async () => {
+				// Its own workflow: no other case's refusals share its lines.
+				const logged = await publish(
+					n8n(),
+					triggerWorkflow('Captain refusal log', 'captainAiTrigger', {
+						credential: await credential(),
+					}),
+					'events',
+				);
+				const wrongToken = `${authToken}-not-it`;
+				const logBefore = readFileSync(n8n().logFile, 'utf8').length;
+				for (let attempt = 0; attempt < 4; attempt++) {
+					const answer = await n8n().post(logged.url, freshEvent(), { 'Auth-Token': wrongToken });
+					expect(answer.status).toBe(401);
+				}
+				const missing = await n8n().post(logged.url, freshEvent(), {});
+				expect(missing.status).toBe(401);
+				await new Promise((resolve) => setTimeout(resolve, 500)); // n8n's output reaches the file
+				const lines = readFileSync(n8n().logFile, 'utf8')
+					.slice(logBefore)
+					.split('\n')
+					.filter((line) => line.includes(`${TRIGGER}: answered 401`));
+				expect(lines).toHaveLength(2);
+				expect(lines[0]).toContain('(invalid Auth-Token) to a request from 127.0.0.1');
+				expect(lines[1]).toContain('(missing Auth-Token header)');
+				expect(lines.join('\n')).not.toContain(authToken);
 			});
 
 			test('body without event_uuid → 400 naming the field, no execution', async () => {
