@@ -13,21 +13,13 @@ import {
 } from 'n8n-workflow';
 
 import { parseAllowlist } from '../common/allowlist';
-import { readBodyNotReadByN8n } from '../common/raw-body';
-import { receive } from '../common/receive';
 import { splitList } from '../common/validation';
 import {
-	TRIGGER_VERSIONS,
 	allowlistGuard,
 	registeredByHand,
 	type AllowlistSetting,
 } from '../common/manual-registration';
-import {
-	answerFromRun,
-	answerWebhook,
-	memoryPlaceOf,
-	readIncomingRequest,
-} from '../common/webhook-io';
+import { answerDelivery, answerFromRun, deliveryWebhook, readDelivery } from '../common/webhook-io';
 import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
 import { arriveTriggerProperties } from './description';
 import { arriveReceiver, type ArriveSettings } from './receiver';
@@ -55,8 +47,8 @@ export class ArriveTrigger implements INodeType {
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		group: ['trigger'],
-		// Version 3: the Statuses list follows Trigger On (see statusesParameters).
-		...TRIGGER_VERSIONS,
+		// 2: no per-request expression (see TRIGGER_VERSIONS); 3: Statuses follows Trigger On
+		// (see statusesParameters in description.ts).
 		version: [1, 2, 3],
 		defaultVersion: 3,
 		subtitle:
@@ -66,16 +58,9 @@ export class ArriveTrigger implements INodeType {
 		defaults: { name: 'ARRIVE Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				// Answered from the node's own run (see answerFromRun): a 200 means the run exists.
-				// ARRIVE allows two seconds; backpressure (503) keeps the wait short under load.
-				responseMode: 'responseNode',
-				path: 'arrive',
-			},
-		],
+		// Answered from the node's own run. ARRIVE allows two seconds; backpressure (503) keeps
+		// the wait short under load.
+		webhooks: [deliveryWebhook({ path: 'arrive' })],
 		eventTriggerDescription: 'Waiting for a call to the Test URL',
 		triggerPanel: {
 			header: 'Waiting for an ARRIVE call',
@@ -114,11 +99,6 @@ export class ArriveTrigger implements INodeType {
 				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
 			},
 		});
-		await readBodyNotReadByN8n(this);
-		const request = readIncomingRequest(this);
-		const place = memoryPlaceOf(this);
-		return answerWebhook(this, place, () =>
-			receive(request, { allowlist }, receiver, place, Date.now()),
-		);
+		return await answerDelivery(this, await readDelivery(this), { allowlist }, receiver);
 	}
 }

@@ -20,8 +20,6 @@ import {
 
 import { parseAllowlist } from '../common/allowlist';
 import { describeTokenProblem } from '../common/auth-token';
-import { readBodyNotReadByN8n } from '../common/raw-body';
-import { receive } from '../common/receive';
 import {
 	TRIGGER_VERSIONS,
 	allowlistGuard,
@@ -29,11 +27,11 @@ import {
 	type AllowlistSetting,
 } from '../common/manual-registration';
 import {
+	answerDelivery,
 	answerFromRun,
 	answerVerdict,
-	answerWebhook,
-	memoryPlaceOf,
-	readIncomingRequest,
+	deliveryWebhook,
+	readDelivery,
 } from '../common/webhook-io';
 import { computedWebhookPath } from '../common/computed-webhook-path';
 import { refuseUnauthorised } from './authentication';
@@ -86,16 +84,8 @@ export class CaptainAiTrigger implements INodeType {
 				displayOptions: { show: { authentication: ['authToken'] } },
 			},
 		],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				// Answered from the node's own run (see answerFromRun): a 200 means the run exists.
-				responseMode: 'responseNode',
-				// A function rather than an expression: no evaluation per request on n8n 2.x.
-				...computedWebhookPath(captainWebhookPath),
-			},
-		],
+		// The path is a function rather than an expression: no evaluation per request on n8n 2.x.
+		webhooks: [deliveryWebhook(computedWebhookPath(captainWebhookPath))],
 		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
 			header: 'Waiting for a Captain.AI event',
@@ -138,8 +128,7 @@ export class CaptainAiTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const options = readOptions(this);
-		await readBodyNotReadByN8n(this);
-		const request = readIncomingRequest(this);
+		const request = await readDelivery(this);
 		// Address (or a misconfigured allowlist), then Auth-Token, before anything else.
 		const refusal = await refuseUnauthorised(
 			this,
@@ -162,7 +151,7 @@ export class CaptainAiTrigger implements INodeType {
 				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 			},
 		});
-		const place = memoryPlaceOf(this);
-		return answerWebhook(this, place, () => receive(request, {}, receiver, place, Date.now()));
+		// Address and token were judged above, with the credential read only when needed.
+		return await answerDelivery(this, request, {}, receiver);
 	}
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'crypto';
 import {
+	type IWebhookDescription,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -11,11 +12,15 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { type Delivery, takeSharedMemoryNotice } from './dedupe';
+import { type Delivery, type MemoryLayout, takeSharedMemoryNotice } from './dedupe';
 import { displayAddress } from './allowlist';
 import { describeRefusal, refusalLog } from './refusal-log';
+import { readBodyNotReadByN8n } from './raw-body';
 import {
 	RETRY_AFTER_SECONDS,
+	receive,
+	type GuardSettings,
+	type Receiver,
 	type MemoryPlace,
 	type IncomingRequest,
 	type Verdict,
@@ -159,6 +164,25 @@ export async function answerWebhook(
 	return answerVerdict(context, verdict);
 }
 
+/** The request as the pipeline reads it, with any bytes n8n left unread (raw-body.ts). */
+export async function readDelivery(context: IWebhookFunctions): Promise<IncomingRequest> {
+	await readBodyNotReadByN8n(context);
+	return readIncomingRequest(context);
+}
+
+/** A node's webhook() after its settings are read: the pipeline judges, the verdict is answered. */
+export async function answerDelivery<Event, Candidate, Layout extends MemoryLayout>(
+	context: IWebhookFunctions,
+	request: IncomingRequest,
+	guard: GuardSettings,
+	receiver: Receiver<Event, Candidate, Layout>,
+): Promise<IWebhookResponseData> {
+	const place = memoryPlaceOf(context);
+	return await answerWebhook(context, place, () =>
+		receive(request, guard, receiver, place, Date.now()),
+	);
+}
+
 /** Answers a verdict as it stands (a twin still in flight after the waits gets a 503). */
 export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
 	switch (verdict.outcome) {
@@ -212,6 +236,15 @@ function logRefusal(
 	);
 	if (verdict.outcome === 'misconfigured') context.logger.error(line);
 	else context.logger.warn(line);
+}
+
+/**
+ * The one webhook of a trigger answered from its own run: n8n waits for the run to call
+ * sendResponse (answerFromRun), so a 200 means that the run exists. `path` may carry fields
+ * n8n 2.x reads instead of an expression (computedWebhookPath); they are kept as given.
+ */
+export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebhookDescription {
+	return { name: 'default', httpMethod: 'POST', responseMode: 'responseNode', ...path };
 }
 
 /**
