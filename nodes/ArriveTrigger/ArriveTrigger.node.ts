@@ -3,7 +3,6 @@
  * ARRIVE's half of it (receiver.ts); an accepted call is answered from the node's own run.
  */
 import {
-	NodeConnectionTypes,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -20,7 +19,14 @@ import {
 	type AllowlistSetting,
 } from '../common/manual-registration';
 import { answerDelivery, answerFromRun, deliveryWebhook, readDelivery } from '../common/webhook-io';
-import { ARRIVE_SOURCE_ADDRESSES, TRIP_MEMORY_DEFAULTS, type EmitMode } from './catalogue';
+import {
+	ARRIVE_SOURCE_ADDRESSES,
+	REDELIVERY_MEMORY,
+	TRIP_MEMORY_DEFAULTS,
+	type EmitMode,
+} from './catalogue';
+import { triggerOutputs } from '../common/descriptions';
+import { INVALID_DELIVERIES_REMEMBERED, sameBytesKey } from '../common/invalid-deliveries';
 import { arriveTriggerProperties } from './description';
 import { arriveReceiver, type ArriveSettings } from './receiver';
 
@@ -28,6 +34,7 @@ interface ArriveOptions {
 	outputMode?: ArriveSettings['output'];
 	rememberHours?: number;
 	rememberMaxTrips?: number;
+	invalidDeliveries?: boolean;
 }
 
 /** ARRIVE's published addresses plus the user's extra ones; off when the user says so. */
@@ -57,7 +64,7 @@ export class ArriveTrigger implements INodeType {
 			'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
 		defaults: { name: 'ARRIVE Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: triggerOutputs('Trips'),
 		// Answered from the node's own run. ARRIVE allows two seconds; backpressure (503) keeps
 		// the wait short under load.
 		webhooks: [deliveryWebhook({ path: 'arrive' })],
@@ -99,6 +106,13 @@ export class ArriveTrigger implements INodeType {
 				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
 			},
 		});
-		return await answerDelivery(this, await readDelivery(this), { allowlist }, receiver);
+		// ARRIVE resends the same bytes (twice, a minute apart): an hour of reported bodies is ample.
+		const report = options.invalidDeliveries
+			? {
+					key: sameBytesKey,
+					memory: { ...REDELIVERY_MEMORY, maxEntries: INVALID_DELIVERIES_REMEMBERED },
+				}
+			: undefined;
+		return await answerDelivery(this, await readDelivery(this), { allowlist }, receiver, report);
 	}
 }

@@ -2,6 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import {
+	invalidDeliveriesOption,
 	setupSteps,
 	addressListField,
 	memoryBoundsOptions,
@@ -169,5 +170,6 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			hoursDefault: TRIP_MEMORY_DEFAULTS.hours,
 			hoursDescription: 'How long a trip is remembered after its last change',
 		}),
+		invalidDeliveriesOption,
 	]),
 ];

@@ -5,7 +5,6 @@
  * answered from the node's own run.
  */
 import {
-	NodeConnectionTypes,
 	type ICredentialTestFunctions,
 	type ICredentialsDecrypted,
 	type IExecuteFunctions,
@@ -37,7 +36,9 @@ import { computedWebhookPath } from '../common/computed-webhook-path';
 import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS } from './catalogue';
-import { captainReceiver, type CaptainSettings } from './receiver';
+import { captainReceiver, captainRetryKey, type CaptainSettings } from './receiver';
+import { triggerOutputs } from '../common/descriptions';
+import { INVALID_DELIVERIES_REMEMBERED } from '../common/invalid-deliveries';
 
 interface CaptainOptions {
 	allowedAddresses?: string;
@@ -45,6 +46,7 @@ interface CaptainOptions {
 	output?: CaptainSettings['output'];
 	rememberHours?: number;
 	rememberMaxEvents?: number;
+	invalidDeliveries?: boolean;
 }
 
 function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
@@ -75,7 +77,7 @@ export class CaptainAiTrigger implements INodeType {
 			'Starts the workflow when Captain.AI reports an order, delivery, item or driver update',
 		defaults: { name: 'Captain.AI Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: triggerOutputs('Events'),
 		credentials: [
 			{
 				name: 'captainAiWebhookApi',
@@ -137,6 +139,10 @@ export class CaptainAiTrigger implements INodeType {
 		);
 		if (refusal) return answerVerdict(this, refusal);
 
+		const memory = {
+			maxAgeMs: (options.rememberHours ?? CAPTAIN_MEMORY_DEFAULTS.hours) * 3_600_000,
+			maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
+		};
 		const receiver = captainReceiver({
 			// The item-status URL carries one event: no list to choose from (see description.ts).
 			events:
@@ -146,12 +152,15 @@ export class CaptainAiTrigger implements INodeType {
 			environment: this.getNodeParameter('environment', 'any') as CaptainSettings['environment'],
 			dropOutOfOrder: options.dropOutOfOrder ?? true,
 			output: options.output ?? 'simplified',
-			memory: {
-				maxAgeMs: (options.rememberHours ?? CAPTAIN_MEMORY_DEFAULTS.hours) * 3_600_000,
-				maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
-			},
+			memory,
 		});
+		const report = options.invalidDeliveries
+			? {
+					key: captainRetryKey,
+					memory: { maxAgeMs: memory.maxAgeMs, maxEntries: INVALID_DELIVERIES_REMEMBERED },
+				}
+			: undefined;
 		// Address and token were judged above, with the credential read only when needed.
-		return await answerDelivery(this, request, {}, receiver);
+		return await answerDelivery(this, request, {}, receiver, report);
 	}
 }

@@ -2,6 +2,7 @@
 import type { INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import {
+	invalidDeliveriesOption,
 	setupSteps,
 	addressListField,
 	memoryBoundsOptions,
@@ -170,5 +171,6 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			hoursDescription:
 				'How long a received event is remembered. Captain.AI resends an event up to 15 times, with growing delays.',
 		}),
+		invalidDeliveriesOption,
 	]),
 ];

@@ -2,6 +2,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { MemoryLimits } from '../common/dedupe';
+import { fingerprintValue } from '../common/fingerprint';
+import { sameBytesKey } from '../common/invalid-deliveries';
 import type { Emission, Receiver, Selection } from '../common/receive';
 import { findCaptainEvent, isEventSelected } from './catalogue';
 import { type CaptainEvent, parseCaptainEvent } from './schema';
@@ -32,6 +34,21 @@ export function orderingTime(createdAtMs: number, now: number): number {
 	if (!Number.isFinite(createdAtMs)) return createdAtMs > 0 ? now + FUTURE_ALLOWANCE_MS : 0;
 	return Math.min(createdAtMs, now + FUTURE_ALLOWANCE_MS);
 }
+
+/**
+ * The identity of a Captain.AI body across its retries, for the Invalid Deliveries output:
+ * Captain counts the attempt and stamps the send time in `metadata`, so those two are left out.
+ */
+export function captainRetryKey(body: unknown, rawBody: Uint8Array | undefined): string {
+	if (!isRecord(body) || !isRecord(body.metadata)) return sameBytesKey(body, rawBody);
+	const metadata = { ...body.metadata };
+	delete metadata.delivery_attempt;
+	delete metadata.sent_at;
+	return `v:${fingerprintValue({ ...body, metadata })}`;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 type CaptainLayout = { acceptedEvents: MemoryLimits; latestPerEntity: MemoryLimits };
 

@@ -73,6 +73,28 @@ export function warningNotice(
 	return { displayName: text, name, type: 'notice', default: '', displayOptions: { show } };
 }
 
+/** Where the Invalid Deliveries switch is, for getNodeParameter. */
+export const INVALID_DELIVERIES_OPTION = 'options.invalidDeliveries';
+
+/** The switch for the second output (see invalid-deliveries.ts), inside the node's Options. */
+export const invalidDeliveriesOption: INodeProperties = {
+	displayName: 'Invalid Deliveries Output',
+	name: 'invalidDeliveries',
+	type: 'boolean',
+	default: false,
+	description:
+		'Whether to add a second output that starts a run, once per distinct body, for a delivery that passed the address and token checks but not validation, with the reason and the body. The sender still gets 400.',
+};
+
+/**
+ * The node's outputs: one, or two when Invalid Deliveries Output is on. An expression: the
+ * editor evaluates it to draw the node; a run reads it only on paths that need a node's
+ * outputs (error outputs, parent lookups), none of them a webhook request's.
+ */
+export function triggerOutputs(mainName: string): `={{${string}}}` {
+	return `={{($parameter.options || {}).invalidDeliveries ? [{ "type": "main", "displayName": "${mainName}" }, { "type": "main", "displayName": "Invalid Deliveries" }] : ["main"]}}`;
+}
+
 /** The node's "Options" collection (settings most users never change). */
 export function optionsCollection(options: INodeProperties[]): INodeProperties {
 	return {

@@ -13,6 +13,7 @@ import {
 	isPrivateAddress,
 } from './allowlist';
 import { judgeSharedSecret } from './auth-token';
+import { type InvalidDeliveryReport, invalidDeliveryItem } from './invalid-deliveries';
 import {
 	type Delivery,
 	type MemoryLayout,
@@ -92,7 +93,15 @@ export type Verdict =
 	/** Decide again once the twin delivery in flight has its answer. */
 	| { outcome: 'in-flight'; settled: Promise<void> }
 	/** Answer 200 once n8n has started the run (`delivery.confirm`), or undo (`release`). */
-	| { outcome: 'accepted'; status: 200; items: IDataObject[]; delivery: Delivery };
+	| { outcome: 'accepted'; status: 200; items: IDataObject[]; delivery: Delivery }
+	/** Invalid, reported on the second output (invalid-deliveries.ts): a run, then this 400. */
+	| {
+			outcome: 'reported';
+			status: 400;
+			body: IDataObject;
+			items: IDataObject[];
+			delivery: Delivery;
+	  };
 
 /** Both providers retry on 5xx; a short wait is enough for n8n to catch up. */
 export const RETRY_AFTER_SECONDS = 10;
@@ -152,14 +161,60 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 	receiver: Receiver<Event, Candidate, Layout>,
 	place: MemoryPlace,
 	now: number,
+	report?: InvalidDeliveryReport,
 ): Verdict {
 	// A thrown error would make n8n answer 500 and record a failed execution; whatever a body
 	// does to parse, select or emit, the sender gets an answer and nothing runs.
+	let verdict: Verdict;
 	try {
-		return judge(request, guard, receiver, place, now);
+		verdict = judge(request, guard, receiver, place, now);
 	} catch (error) {
-		return unprocessable(error);
+		verdict = unprocessable(error);
 	}
+	if (report && verdict.outcome === 'refused' && verdict.status === 400) {
+		return reportInvalid(request, verdict.body, report, place, now);
+	}
+	return verdict;
+}
+
+/**
+ * A delivery that passed the guard but not validation, for the Invalid Deliveries output:
+ * a run the first time its body is seen, a plain 400 for every retry. The key is held like an
+ * accepted event's (in flight until n8n answers, undone if the run cannot start).
+ */
+function reportInvalid(
+	request: IncomingRequest,
+	refusal: IDataObject,
+	report: InvalidDeliveryReport,
+	place: MemoryPlace,
+	now: number,
+): Verdict {
+	const refused = refuse(400, refusal);
+	let key: string;
+	try {
+		key = report.key(request.body, request.rawBody);
+	} catch {
+		return refused; // a body that cannot even be keyed is only refused
+	}
+	const memory = openMemory({ ...place, layout: { invalidDeliveries: report.memory }, now });
+	const inFlight = memory.inFlight('invalidDeliveries', key);
+	if (inFlight) return { outcome: 'in-flight', settled: inFlight };
+	if (memory.table('invalidDeliveries').has(key, now)) {
+		memory.close();
+		return refused;
+	}
+	if (isOverloaded(now)) {
+		memory.close();
+		return busy();
+	}
+	memory.claim('invalidDeliveries', key);
+	return {
+		outcome: 'reported',
+		status: 400,
+		body: refusal,
+		items: [invalidDeliveryItem(refusal, request.body, request.rawBody, now)],
+		delivery: memory.hold(),
+	};
 }
 
 function unprocessable(error: unknown): Verdict {
@@ -214,14 +269,19 @@ function judge<Event, Candidate, Layout extends MemoryLayout>(
 	if (isOverloaded(now)) {
 		memory.rollBack();
 		memory.close();
-		return {
-			outcome: 'busy',
-			status: 503,
-			retryAfterSeconds: RETRY_AFTER_SECONDS,
-			body: { error: 'busy', detail: 'n8n is not keeping up with deliveries; retry later' },
-		};
+		return busy();
 	}
 	return { outcome: 'accepted', status: 200, items: emission.items, delivery: memory.hold() };
+}
+
+/** n8n is behind: nothing is remembered, the provider retries later. */
+function busy(): Verdict {
+	return {
+		outcome: 'busy',
+		status: 503,
+		retryAfterSeconds: RETRY_AFTER_SECONDS,
+		body: { error: 'busy', detail: 'n8n is not keeping up with deliveries; retry later' },
+	};
 }
 
 /** The fault's kind and message, never its stack: enough to look for in the payload. */

@@ -7,6 +7,7 @@ import {
 	type IWebhookDescription,
 	type IDataObject,
 	type IExecuteFunctions,
+	type IExecuteResponsePromiseData,
 	type INodeExecutionData,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
@@ -15,6 +16,8 @@ import {
 import { type Delivery, type MemoryLayout, takeSharedMemoryNotice } from './dedupe';
 import { displayAddress } from './allowlist';
 import { describeRefusal, refusalLog } from './refusal-log';
+import { INVALID_DELIVERIES_OPTION } from './descriptions';
+import type { InvalidDeliveryReport } from './invalid-deliveries';
 import { readBodyNotReadByN8n } from './raw-body';
 import {
 	RETRY_AFTER_SECONDS,
@@ -105,21 +108,26 @@ interface AnsweredResponse {
 }
 
 /**
- * Settles an accepted delivery when n8n answers its request: confirmed on a 200 (which only
- * our own run sends, see answerFromRun), released on anything else or when the client goes
+ * Settles an accepted delivery when n8n answers its request: confirmed on the status our own
+ * run sends (200, or 400 for a reported invalid delivery; see answerFromRun; n8n's own
+ * failures are 500), released on anything else or when the client goes
  * away unanswered. `end` is wrapped rather than listened to because n8n saves static data
  * right after calling it (webhook-helpers.ts `setupResponseNodePromise`, on 1.x and 2.x):
  * the memory written in `confirm` is saved by that same request. Waiting for 'finish' would
  * be too late, and on n8n 2.x the write made inside `webhook()` is not saved at all
  * (WorkflowRunner.run() resets the static-data change flag before n8n answers).
  */
-function settleWhenAnswered(response: AnsweredResponse, delivery: Delivery): void {
+function settleWhenAnswered(
+	response: AnsweredResponse,
+	delivery: Delivery,
+	runAnswers: 200 | 400 = 200,
+): void {
 	const end = response.end;
 	let answered = false;
 	response.end = function endAndSettle(this: unknown, ...args: unknown[]) {
 		if (!answered) {
 			answered = true;
-			if (response.statusCode === 200) delivery.confirm(Date.now());
+			if (response.statusCode === runAnswers) delivery.confirm(Date.now());
 			else delivery.release();
 		}
 		return end.apply(this, args);
@@ -176,10 +184,11 @@ export async function answerDelivery<Event, Candidate, Layout extends MemoryLayo
 	request: IncomingRequest,
 	guard: GuardSettings,
 	receiver: Receiver<Event, Candidate, Layout>,
+	report?: InvalidDeliveryReport,
 ): Promise<IWebhookResponseData> {
 	const place = memoryPlaceOf(context);
 	return await answerWebhook(context, place, () =>
-		receive(request, guard, receiver, place, Date.now()),
+		receive(request, guard, receiver, place, Date.now(), report),
 	);
 }
 
@@ -192,6 +201,14 @@ export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWe
 				verdict.delivery,
 			);
 			return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
+		case 'reported':
+			logRefusal(context, verdict);
+			settleWhenAnswered(
+				context.getResponseObject() as unknown as AnsweredResponse,
+				verdict.delivery,
+				400,
+			);
+			return { workflowData: [[], context.helpers.returnJsonArray(verdict.items)] };
 		case 'in-flight':
 			return answerJson(
 				context,
@@ -215,7 +232,7 @@ export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWe
 /** One log line per node and reason a minute (see refusal-log.ts). */
 function logRefusal(
 	context: IWebhookFunctions,
-	verdict: Extract<Verdict, { outcome: 'refused' | 'misconfigured' }>,
+	verdict: Extract<Verdict, { outcome: 'refused' | 'misconfigured' | 'reported' }>,
 ): void {
 	const node = context.getNode();
 	const reason = `${verdict.status} ${String(verdict.body.error)}`;
@@ -255,10 +272,31 @@ export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebho
  */
 export async function answerFromRun(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
-	await context.sendResponse({
-		body: Buffer.from(JSON.stringify({ status: 'accepted', items: items.length })),
+	if (!hasInvalidDeliveriesOutput(context)) {
+		await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
+		return [items];
+	}
+	// A reported invalid delivery comes on the second output; the sender still gets its 400.
+	const invalid = context.getInputData(1);
+	const reason = invalid[0]?.json;
+	await context.sendResponse(
+		reason
+			? jsonAnswer(400, { error: reason.error, field: reason.field, problem: reason.problem })
+			: jsonAnswer(200, { status: 'accepted', items: items.length }),
+	);
+	return [items, invalid];
+}
+
+/** The user turned on the Invalid Deliveries output (common/descriptions.ts). */
+function hasInvalidDeliveriesOutput(context: IExecuteFunctions): boolean {
+	return context.getNodeParameter(INVALID_DELIVERIES_OPTION, 0, false) === true;
+}
+
+/** A Buffer body: n8n writes it as is, on 1.x and 2.x (setupResponseNodePromise). */
+function jsonAnswer(statusCode: number, body: IDataObject): IExecuteResponsePromiseData {
+	return {
+		body: Buffer.from(JSON.stringify(body)),
 		headers: { 'content-type': 'application/json; charset=utf-8' },
-		statusCode: 200,
-	});
-	return [items];
+		statusCode,
+	};
 }

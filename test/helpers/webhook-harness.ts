@@ -57,6 +57,8 @@ export interface WebhookAnswer {
 	headers: Record<string, string>;
 	/** Items the node handed n8n in `workflowData`; [] when none. */
 	items: IDataObject[];
+	/** Items on the second output (Invalid Deliveries); [] when none. */
+	invalidItems: IDataObject[];
 	/** webhook() returned `workflowData`: n8n starts an execution, with these items or none. */
 	startsExecution: boolean;
 }
@@ -145,7 +147,8 @@ export class SavedWorkflow {
 
 		const context = new WebhookContext(workflow, node, additionalData, mode, webhookData, [], null);
 		const result = await this.nodeType.webhook!.call(context);
-		const items = (result.workflowData?.[0] ?? []) as INodeExecutionData[];
+		const outputs = (result.workflowData ?? [[]]) as INodeExecutionData[][];
+		const items = outputs[0] ?? [];
 		const startsExecution = result.workflowData !== undefined;
 
 		// n8n saves static data after production requests when the node changed it.
@@ -163,6 +166,7 @@ export class SavedWorkflow {
 			body: response.body,
 			headers: response.headers,
 			items: items.map((item) => item.json),
+			invalidItems: (outputs[1] ?? []).map((item) => item.json),
 			startsExecution,
 		});
 
@@ -186,7 +190,7 @@ export class SavedWorkflow {
 					response.status(500).json({ message: 'There was a problem executing the workflow' });
 					return answer(); // responseCallback(error): n8n does not save static data
 				}
-				const sent = await this.runExecute(items, mode, additionalData);
+				const sent = await this.runExecute(outputs, mode, additionalData);
 				if (!sent) throw new Error('the run ended without answering the request');
 				// setupResponseNodePromise, Buffer body: status, headers, end, then save.
 				if (sent.statusCode) response.status(sent.statusCode as number);
@@ -201,7 +205,7 @@ export class SavedWorkflow {
 
 	/** The node's execute() in n8n-core's ExecuteContext, as the first node of the run. */
 	private async runExecute(
-		items: INodeExecutionData[],
+		outputs: INodeExecutionData[][],
 		mode: WorkflowExecuteMode,
 		baseData: IWorkflowExecuteAdditionalData,
 	): Promise<IExecuteResponsePromiseData | undefined> {
@@ -216,7 +220,9 @@ export class SavedWorkflow {
 		} as unknown as IWorkflowExecuteAdditionalData;
 		const workflow = this.workflow(structuredClone(this.staticData));
 		const node = workflow.getNode('Trigger') as INode;
-		const inputData = { main: [items] };
+		// n8n puts what webhook() returned on the first node's input, output for output.
+		const inputData = { main: outputs };
+		const items = outputs[0] ?? [];
 		const executeData = { node, data: inputData, source: null };
 		const context = new ExecuteContext(
 			workflow,
@@ -232,6 +238,7 @@ export class SavedWorkflow {
 		);
 		const output = (await this.nodeType.execute!.call(context)) as INodeExecutionData[][];
 		this.lastRunOutput = output[0].map((item) => item.json);
+		this.lastRunInvalid = (output[1] ?? []).map((item) => item.json);
 		return sent;
 	}
 
@@ -273,6 +280,8 @@ export class SavedWorkflow {
 
 	/** What the node's execute() passed on in the last run. */
 	lastRunOutput: IDataObject[] = [];
+	/** What the last run passed on its second output (Invalid Deliveries). */
+	lastRunInvalid: IDataObject[] = [];
 
 	private workflow(staticData: IDataObject): Workflow {
 		return new Workflow({
