@@ -208,7 +208,11 @@ export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWe
 				verdict.delivery,
 				400,
 			);
-			return { workflowData: [[], context.helpers.returnJsonArray(verdict.items)] };
+			// n8n runs the first node only when its first input has an item: an empty one goes
+			// there, execute() drops it (the report is on the second input, see answerFromRun).
+			return {
+				workflowData: [[{ json: {} }], context.helpers.returnJsonArray(verdict.items)],
+			};
 		case 'in-flight':
 			return answerJson(
 				context,
@@ -276,15 +280,27 @@ export async function answerFromRun(context: IExecuteFunctions): Promise<INodeEx
 		await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
 		return [items];
 	}
-	// A reported invalid delivery comes on the second output; the sender still gets its 400.
-	const invalid = context.getInputData(1);
+	// A second input only ever comes from a reported invalid delivery (answerVerdict); the
+	// sender still gets its 400, and nothing goes out on the first output.
+	const invalid = secondInput(context);
 	const reason = invalid[0]?.json;
+	if (!reason) {
+		await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
+		return [items, []];
+	}
 	await context.sendResponse(
-		reason
-			? jsonAnswer(400, { error: reason.error, field: reason.field, problem: reason.problem })
-			: jsonAnswer(200, { status: 'accepted', items: items.length }),
+		jsonAnswer(400, { error: reason.error, field: reason.field, problem: reason.problem }),
 	);
-	return [items, invalid];
+	return [[], invalid];
+}
+
+/** The run's second input: [] for an accepted delivery, which has only the first. */
+function secondInput(context: IExecuteFunctions): INodeExecutionData[] {
+	try {
+		return context.getInputData(1) ?? [];
+	} catch {
+		return [];
+	}
 }
 
 /** The user turned on the Invalid Deliveries output (common/descriptions.ts). */
@@ -292,11 +308,13 @@ function hasInvalidDeliveriesOutput(context: IExecuteFunctions): boolean {
 	return context.getNodeParameter(INVALID_DELIVERIES_OPTION, 0, false) === true;
 }
 
-/** A Buffer body: n8n writes it as is, on 1.x and 2.x (setupResponseNodePromise). */
+/**
+ * The run's answer. 200 goes as a Buffer, which n8n writes as is on 1.x and 2.x
+ * (setupResponseNodePromise). Any other status goes as an object: n8n 1.x's Buffer branch
+ * sets no status (the sender would read 200), its object branch does, as 2.x's does.
+ */
 function jsonAnswer(statusCode: number, body: IDataObject): IExecuteResponsePromiseData {
-	return {
-		body: Buffer.from(JSON.stringify(body)),
-		headers: { 'content-type': 'application/json; charset=utf-8' },
-		statusCode,
-	};
+	const headers = { 'content-type': 'application/json; charset=utf-8' };
+	if (statusCode !== 200) return { body, headers, statusCode };
+	return { body: Buffer.from(JSON.stringify(body)), headers, statusCode };
 }

@@ -338,6 +338,41 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 				expect(lines.join('\n')).not.toContain(authToken);
 			});
 
+			test('Invalid Deliveries Output on: an invalid body → 400 and one run on the second output; its retry → 400, no run', async () => {
+				const reporting = await publish(
+					n8n(),
+					triggerWorkflow('Captain invalid deliveries', 'captainAiTrigger', {
+						parameters: { options: { invalidDeliveries: true } },
+						credential: await credential(),
+					}),
+					'events',
+				);
+				const { event_uuid: _id, ...invalid } = freshEvent();
+				invalid.data = { ...invalid.data, order_uuid: randomUUID() }; // a body of its own
+				const before = await executionIds(n8n(), reporting.workflow.id);
+				const first = await n8n().post(reporting.url, invalid, auth);
+				expect({ status: first.status, body: first.body }).toMatchObject({
+					status: 400,
+					body: { error: 'invalid body', field: 'event_uuid' },
+				});
+				const started = await newExecutions(n8n(), reporting.workflow.id, before, 1);
+				expect(started.map((execution) => execution.status)).toEqual(['success']);
+				expect(nodeOutputItems(started[0], TRIGGER, 0)).toEqual([]);
+				const reported = nodeOutputItems(started[0], TRIGGER, 1);
+				expect(reported).toHaveLength(1);
+				expect(reported[0]).toMatchObject({ error: 'invalid body', field: 'event_uuid' });
+				expect(JSON.parse(reported[0].body)).toEqual(invalid);
+
+				await expectNoExecution(reporting, async () => {
+					const retry = {
+						...invalid,
+						metadata: { delivery_attempt: 2, sent_at: new Date().toISOString() },
+					};
+					const answer = await n8n().post(reporting.url, retry, auth);
+					expect(answer.status).toBe(400);
+				});
+			});
+
 			test('body without event_uuid → 400 naming the field, no execution', async () => {
 				const { event_uuid: _omitted, ...body } = freshEvent();
 				await expectNoExecution(main, async () => {

@@ -192,11 +192,14 @@ export class SavedWorkflow {
 				}
 				const sent = await this.runExecute(outputs, mode, additionalData);
 				if (!sent) throw new Error('the run ended without answering the request');
-				// setupResponseNodePromise, Buffer body: status, headers, end, then save.
+				// setupResponseNodePromise. A Buffer body: status (2.x), headers, end, then save. Any
+				// other body: responseCallback answers it with its status (res.status().json()),
+				// then the save.
 				if (sent.statusCode) response.status(sent.statusCode as number);
 				for (const [name, value] of Object.entries(sent.headers ?? {}))
 					response.setHeader(name, String(value));
-				response.end(sent.body as Buffer);
+				if (Buffer.isBuffer(sent.body)) response.end(sent.body);
+				else response.json(sent.body as IDataObject);
 				saveIfChanged();
 				return answer();
 			},

@@ -131,9 +131,10 @@ export declare function httpRequest(
 	options?: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number },
 ): Promise<HttpAnswer>;
 export declare function freePort(): Promise<number>;
-/** The JSON of the items `nodeName` output in `execution` (first run, first output). */
+/** The JSON of the items `nodeName` output in `execution` (first run; first output by default). */
 export declare function nodeOutputItems(
 	execution: Execution,
 	nodeName: string,
+	outputIndex?: number,
 ): Array<Record<string, any>>;
 export declare function sleep(ms: number): Promise<void>;

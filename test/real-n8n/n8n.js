@@ -649,7 +649,7 @@ class N8n {
 }
 
 /** The JSON of the items a node output in an execution (first run, first output). */
-function nodeOutputItems(execution, nodeName) {
+function nodeOutputItems(execution, nodeName, outputIndex = 0) {
 	const runs = execution?.data?.resultData?.runData?.[nodeName];
 	if (!runs) {
 		const names = Object.keys(execution?.data?.resultData?.runData ?? {});
@@ -657,7 +657,7 @@ function nodeOutputItems(execution, nodeName) {
 			`execution ${execution?.id} has no run of node "${nodeName}" (nodes run: ${names.join(', ') || 'none'})`,
 		);
 	}
-	return (runs[0]?.data?.main?.[0] ?? []).map((item) => item.json);
+	return (runs[0]?.data?.main?.[outputIndex] ?? []).map((item) => item.json);
 }
 
 module.exports = {
