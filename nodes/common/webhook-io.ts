@@ -272,7 +272,8 @@ export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebho
  * The node's execute(): n8n runs it first in every run the node started (before its
  * pass-through of webhook data; workflow-execute.ts runNode). It answers the waiting request
  * with 200 through n8n's responseNode path, which works in queue mode too (the worker relays
- * it), then passes the items on unchanged. A Buffer body is written by n8n as is.
+ * it), then passes the items on unchanged; a reported invalid delivery is answered 400 and
+ * passed on the second output (see jsonAnswer for how each answer is written).
  */
 export async function answerFromRun(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
