@@ -73,9 +73,6 @@ export function warningNotice(
 	return { displayName: text, name, type: 'notice', default: '', displayOptions: { show } };
 }
 
-/** Where the Invalid Deliveries switch is, for getNodeParameter. */
-export const INVALID_DELIVERIES_OPTION = 'options.invalidDeliveries';
-
 /** The switch for the second output (see invalid-deliveries.ts), inside the node's Options. */
 export const invalidDeliveriesOption: INodeProperties = {
 	displayName: 'Invalid Deliveries Output',

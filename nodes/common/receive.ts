@@ -172,7 +172,7 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
 		verdict = unprocessable(error);
 	}
 	if (report && verdict.outcome === 'refused' && verdict.status === 400) {
-		return reportInvalid(request, verdict.body, report, place, now);
+		return reportInvalid(request, verdict, report, place, now);
 	}
 	return verdict;
 }
@@ -184,12 +184,11 @@ export function receive<Event, Candidate, Layout extends MemoryLayout>(
  */
 function reportInvalid(
 	request: IncomingRequest,
-	refusal: IDataObject,
+	refused: Verdict & { outcome: 'refused' },
 	report: InvalidDeliveryReport,
 	place: MemoryPlace,
 	now: number,
 ): Verdict {
-	const refused = refuse(400, refusal);
 	let key: string;
 	try {
 		key = report.key(request.body, request.rawBody);
@@ -211,8 +210,8 @@ function reportInvalid(
 	return {
 		outcome: 'reported',
 		status: 400,
-		body: refusal,
-		items: [invalidDeliveryItem(refusal, request.body, request.rawBody, now)],
+		body: refused.body,
+		items: [invalidDeliveryItem(refused.body, request.body, request.rawBody, now)],
 		delivery: memory.hold(),
 	};
 }

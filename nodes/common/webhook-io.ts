@@ -16,7 +16,6 @@ import {
 import { type Delivery, type MemoryLayout, takeSharedMemoryNotice } from './dedupe';
 import { displayAddress } from './allowlist';
 import { describeRefusal, refusalLog } from './refusal-log';
-import { INVALID_DELIVERIES_OPTION } from './descriptions';
 import type { InvalidDeliveryReport } from './invalid-deliveries';
 import { readBodyNotReadByN8n } from './raw-body';
 import {
@@ -75,11 +74,16 @@ export function readIncomingRequest(context: IWebhookFunctions): IncomingRequest
 	};
 }
 
+/** This node in this workflow: what its memory and its refusal log lines are kept by. */
+function nodeScope(context: IWebhookFunctions): string {
+	return `${context.getWorkflow().id ?? 'unsaved'}:${context.getNode().id}`;
+}
+
 /** Memory is kept per node; test deliveries (to the Test URL) get their own. */
 export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	const isTest = context.getMode() === 'manual';
 	return {
-		scope: `${context.getWorkflow().id ?? 'unsaved'}:${context.getNode().id}:${isTest ? 'test' : 'production'}`,
+		scope: `${nodeScope(context)}:${isTest ? 'test' : 'production'}`,
 		// n8n saves static data after production requests only, so test memory stays in-process.
 		staticData: isTest
 			? undefined
@@ -240,10 +244,7 @@ function logRefusal(
 ): void {
 	const node = context.getNode();
 	const reason = `${verdict.status} ${String(verdict.body.error)}`;
-	const due = refusalLog.take(
-		`${context.getWorkflow().id ?? 'unsaved'}:${node.id}|${reason}`,
-		Date.now(),
-	);
+	const due = refusalLog.take(`${nodeScope(context)}|${reason}`, Date.now());
 	if (!due) return;
 	const request = context.getRequestObject();
 	const line = describeRefusal(
@@ -276,23 +277,20 @@ export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebho
  * passed on the second output (see jsonAnswer for how each answer is written).
  */
 export async function answerFromRun(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = context.getInputData();
-	if (!hasInvalidDeliveriesOutput(context)) {
-		await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
-		return [items];
-	}
-	// A second input only ever comes from a reported invalid delivery (answerVerdict); the
-	// sender still gets its 400, and nothing goes out on the first output.
+	// A second input only ever comes from a reported invalid delivery (answerVerdict): no
+	// setting to read on an accepted run. The sender still gets its 400, and nothing goes out
+	// on the first output.
 	const invalid = secondInput(context);
 	const reason = invalid[0]?.json;
-	if (!reason) {
-		await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
-		return [items, []];
+	if (reason) {
+		await context.sendResponse(
+			jsonAnswer(400, { error: reason.error, field: reason.field, problem: reason.problem }),
+		);
+		return [[], invalid];
 	}
-	await context.sendResponse(
-		jsonAnswer(400, { error: reason.error, field: reason.field, problem: reason.problem }),
-	);
-	return [[], invalid];
+	const items = context.getInputData();
+	await context.sendResponse(jsonAnswer(200, { status: 'accepted', items: items.length }));
+	return [items];
 }
 
 /** The run's second input: [] for an accepted delivery, which has only the first. */
@@ -302,11 +300,6 @@ function secondInput(context: IExecuteFunctions): INodeExecutionData[] {
 	} catch {
 		return [];
 	}
-}
-
-/** The user turned on the Invalid Deliveries output (common/descriptions.ts). */
-function hasInvalidDeliveriesOutput(context: IExecuteFunctions): boolean {
-	return context.getNodeParameter(INVALID_DELIVERIES_OPTION, 0, false) === true;
 }
 
 /**
