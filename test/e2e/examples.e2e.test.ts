@@ -33,6 +33,7 @@ import {
 	newExecutions,
 	nodeOutputItems,
 	publish,
+	type Published,
 } from './support/real-n8n';
 import {
 	type InterceptedRequest,
@@ -176,10 +177,14 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 		}
 	}, 60_000);
 
+	/** Publishes an example as imported; for a describe's beforeAll. */
+	async function publishExample(file: string, path: string): Promise<Published> {
+		return await publish(n8n(), asImported(file, credentials), path);
+	}
+
 	/** POSTs a delivery and returns the answer and the executions it started (all finished). */
 	async function deliver(
-		workflowId: string,
-		url: string,
+		{ workflow: { id: workflowId }, url }: Published,
 		body: unknown,
 		headers: Record<string, string>,
 		expectedExecutions: number,
@@ -196,24 +201,16 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 	describe('captain-delivered-to-slack.json', () => {
 		const trigger = 'Captain.AI order status';
-		let workflowId: string;
-		let url: string;
+		let example: Published;
 		const headers = { 'Auth-Token': AUTH_TOKEN };
 
 		beforeAll(async () => {
-			const published = await publish(
-				n8n(),
-				asImported('captain-delivered-to-slack.json', credentials),
-				'events',
-			);
-			workflowId = published.workflow.id;
-			url = published.url;
+			example = await publishExample('captain-delivered-to-slack.json', 'events');
 		});
 
 		test('a delivered order: one run, and Slack gets "Order 12 was delivered" with the order id in #deliveries', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				exampleFixture('captain-order-completed'),
 				headers,
 				1,
@@ -240,8 +237,7 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 		test('a failed order: one run, and Slack gets "Order 13 failed"', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				exampleFixture('captain-order-failed'),
 				headers,
 				1,
@@ -257,8 +253,7 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 		test('an order in progress runs but the filter stops it: nothing is sent to Slack', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				exampleFixture('captain-order-in-progress'),
 				headers,
 				1,
@@ -272,8 +267,7 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 		test('an event the trigger does not listen to (order_assigned): 200 ignored, no run, no message', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				loadFixture('captain', 'order_assigned'),
 				headers,
 				0,
@@ -288,24 +282,16 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 	});
 
 	describe('captain-status-to-pos.json', () => {
-		let workflowId: string;
-		let url: string;
+		let example: Published;
 		const headers = { 'Auth-Token': AUTH_TOKEN };
 
 		beforeAll(async () => {
-			const published = await publish(
-				n8n(),
-				asImported('captain-status-to-pos.json', credentials),
-				'events',
-			);
-			workflowId = published.workflow.id;
-			url = published.url;
+			example = await publishExample('captain-status-to-pos.json', 'events');
 		});
 
 		test('an order status update: one run, and the POS gets the order id, status and time', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				exampleFixture('captain-order-completed'),
 				headers,
 				1,
@@ -332,8 +318,7 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 		test('an event the trigger does not listen to (order_assigned): 200 ignored, no run, no POS call', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				loadFixture('captain', 'order_assigned'),
 				headers,
 				0,
@@ -349,25 +334,17 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 	describe('arrive-arrived-to-slack.json', () => {
 		const trigger = 'Customer arrived';
-		let workflowId: string;
-		let url: string;
+		let example: Published;
 		// As a reverse proxy in front of n8n forwards a call from ARRIVE (N8N_PROXY_HOPS=1).
 		const headers = { 'X-Forwarded-For': ARRIVE_ADDRESS };
 
 		beforeAll(async () => {
-			const published = await publish(
-				n8n(),
-				asImported('arrive-arrived-to-slack.json', credentials),
-				'arrive',
-			);
-			workflowId = published.workflow.id;
-			url = published.url;
+			example = await publishExample('arrive-arrived-to-slack.json', 'arrive');
 		});
 
 		test('a customer arrives: one run, and Slack gets the name, the vehicle and the pickup window in #curbside', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				loadFixture('arrive', 'ad-estimates'),
 				headers,
 				1,
@@ -391,8 +368,7 @@ describe.each(e2eVersions())('examples/ in n8n %s', (version) => {
 
 		test('a customer still approaching (status not selected): 200 ignored, no run, no message', async () => {
 			const { answer, executions, since } = await deliver(
-				workflowId,
-				url,
+				example,
 				exampleFixture('arrive-approaching'),
 				headers,
 				0,
