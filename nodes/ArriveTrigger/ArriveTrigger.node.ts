@@ -25,7 +25,7 @@ import {
 	TRIP_MEMORY_DEFAULTS,
 	type EmitMode,
 } from './catalogue';
-import { triggerOutputs } from '../common/descriptions';
+import { triggerNode } from '../common/descriptions';
 import { INVALID_DELIVERIES_REMEMBERED, sameBytesKey } from '../common/invalid-deliveries';
 import { arriveTriggerProperties } from './description';
 import { arriveReceiver, type ArriveSettings } from './receiver';
@@ -53,7 +53,7 @@ export class ArriveTrigger implements INodeType {
 		displayName: 'ARRIVE Trigger',
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
-		group: ['trigger'],
+		...triggerNode('Trips'),
 		// 2: no per-request expression (see TRIGGER_VERSIONS); 3: Statuses follows Trigger On
 		// (see statusesParameters in description.ts).
 		version: [1, 2, 3],
@@ -63,8 +63,6 @@ export class ArriveTrigger implements INodeType {
 		description:
 			'Starts the workflow when an ARRIVE (Rakuten Ready) customer approaches or arrives at a site',
 		defaults: { name: 'ARRIVE Trigger' },
-		inputs: [],
-		outputs: triggerOutputs('Trips'),
 		// Answered from the node's own run. ARRIVE allows two seconds; backpressure (503) keeps
 		// the wait short under load.
 		webhooks: [deliveryWebhook({ path: 'arrive' })],

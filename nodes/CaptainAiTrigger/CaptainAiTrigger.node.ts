@@ -37,7 +37,7 @@ import { refuseUnauthorised } from './authentication';
 import { captainAiTriggerProperties, captainWebhookPath } from './description';
 import { CAPTAIN_MEMORY_DEFAULTS } from './catalogue';
 import { captainReceiver, captainRetryKey, type CaptainSettings } from './receiver';
-import { triggerOutputs } from '../common/descriptions';
+import { triggerNode } from '../common/descriptions';
 import { INVALID_DELIVERIES_REMEMBERED } from '../common/invalid-deliveries';
 
 interface CaptainOptions {
@@ -69,15 +69,13 @@ export class CaptainAiTrigger implements INodeType {
 		displayName: 'Captain.AI Trigger',
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
-		group: ['trigger'],
+		...triggerNode('Events'),
 		...TRIGGER_VERSIONS,
 		subtitle:
 			'={{$parameter["receives"] === "itemStatus" ? "Item status changes" : "Orders, deliveries and drivers"}}',
 		description:
 			'Starts the workflow when Captain.AI reports an order, delivery, item or driver update',
 		defaults: { name: 'Captain.AI Trigger' },
-		inputs: [],
-		outputs: triggerOutputs('Events'),
 		credentials: [
 			{
 				name: 'captainAiWebhookApi',

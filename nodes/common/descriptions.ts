@@ -2,7 +2,7 @@
  * Editor parameters both trigger nodes have, written once: the bounds of the node's memory, an
  * address-list field, and a warning notice. Defaults come from each provider's catalogue.
  */
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 /** How many things and how long the node remembers, inside its Options. */
 export function memoryBoundsOptions(memory: {
@@ -84,11 +84,24 @@ export const invalidDeliveriesOption: INodeProperties = {
 };
 
 /**
+ * What both nodes are to n8n: triggers (no inputs) with the outputs below; `mainOutput` labels
+ * the first output once there are two. (The icon stays a literal in each node file: n8n's lint
+ * reads it there.)
+ */
+export function triggerNode(mainOutput: string) {
+	return {
+		group: ['trigger'],
+		inputs: [],
+		outputs: triggerOutputs(mainOutput),
+	} satisfies Pick<INodeTypeDescription, 'group' | 'inputs' | 'outputs'>;
+}
+
+/**
  * The node's outputs: one, or two when Invalid Deliveries Output is on. An expression: the
  * editor evaluates it to draw the node; a run reads it only on paths that need a node's
  * outputs (error outputs, parent lookups), none of them a webhook request's.
  */
-export function triggerOutputs(mainName: string): `={{${string}}}` {
+function triggerOutputs(mainName: string): `={{${string}}}` {
 	return `={{($parameter.options || {}).invalidDeliveries ? [{ "type": "main", "displayName": "${mainName}" }, { "type": "main", "displayName": "Invalid Deliveries" }] : ["main"]}}`;
 }
 
