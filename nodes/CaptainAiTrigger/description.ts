@@ -43,6 +43,8 @@ const mainUrlEvents: INodeProperties = {
 		{
 			name: 'Events Captain.AI Adds Later',
 			value: UNLISTED_EVENTS,
+			// n8n would read "Captain.AI" as two words and lowercase it: "captain ai".
+			action: 'On events Captain.AI adds later',
 			description: 'Any event not in this list',
 		},
 	],
