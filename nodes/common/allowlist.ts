@@ -2,6 +2,7 @@
  * Source-address allowlists: parse the user's entries once, then judge the client address
  * that n8n resolved (Express `req.ip`, which honours N8N_PROXY_HOPS) — never a raw header.
  */
+import { splitList } from './validation';
 
 export interface AddressRange {
 	/** The entry as the user wrote it, for messages. */
@@ -120,7 +121,7 @@ function parseRange(entry: string): AddressRange | undefined {
 
 /** Accepts entries separated by commas, spaces or new lines; blank entries are ignored. */
 export function parseAllowlist(entries: string | readonly string[]): ParsedAllowlist {
-	const list = typeof entries === 'string' ? entries.split(/[\s,;]+/) : entries;
+	const list = typeof entries === 'string' ? splitList(entries) : entries;
 	const ranges: AddressRange[] = [];
 	const invalid: string[] = [];
 	for (const raw of list) {
