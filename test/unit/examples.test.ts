@@ -93,6 +93,12 @@ describe.each(files)('examples/%s', (file) => {
 		expect(example.nodes.filter((node) => node.webhookId !== undefined)).toEqual([]);
 	});
 
+	test('sticky notes write "Captain\\.AI": n8n\'s markdown would turn a bare Captain.AI into a link', () => {
+		const notes = example.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+		for (const note of notes)
+			expect(String(note.parameters.content)).not.toMatch(/(?<!\\)Captain\.AI/);
+	});
+
 	test("is at the trigger's default version and uses only its current parameter names and option values", () => {
 		const triggers = example.nodes.filter((node) => PROPERTIES[node.type]);
 		expect(triggers).toHaveLength(1);
