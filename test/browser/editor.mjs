@@ -197,6 +197,7 @@ const README_SHOTS = new Set([
 	'captain-panel-dark',
 	'captain-credential-dialog',
 	'arrive-panel',
+	'node-creator-captain-ai',
 	'example-captain-delivered-to-slack',
 	'example-captain-status-to-pos',
 	'example-arrive-arrived-to-slack',
@@ -696,6 +697,12 @@ try {
 	await checkCredentialDialog(page, n8n, ndv);
 	await checkReceivesSwitch(page, ndv, ids.captainMain);
 
+	// Before the dark theme is set: it stays for every later tab.
+	const creatorPage = await browser.newPage();
+	watchErrors(creatorPage, 'node creator', errors);
+	await checkNodeCreator(creatorPage);
+	await creatorPage.close();
+
 	// Dark theme (n8n's own setting) in a new tab, on a copy of the workflow: n8n 2.x saves
 	// edits by itself (the Receives switch above) and opens a workflow open in another tab
 	// read-only.
@@ -722,15 +729,11 @@ try {
 	await screenshot(dark, 'captain-panel-dark');
 	await dark.close();
 
-	const creatorPage = await browser.newPage();
-	watchErrors(creatorPage, 'node creator', errors);
-	await checkNodeCreator(creatorPage);
-	await creatorPage.close();
-
 	// The example workflows (examples/*.json) as a user sees them after importing: every node
 	// on the canvas, pictured for the README.
 	const examplesPage = await browser.newPage();
 	watchErrors(examplesPage, 'examples', errors);
+	await examplesPage.addInitScript(() => localStorage.setItem('N8N_THEME', 'light'));
 	for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith('.json'))) {
 		const example = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
 		const created = await n8n.createWorkflow({
