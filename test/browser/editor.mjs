@@ -651,7 +651,12 @@ function watchErrors(page, label, errors) {
 	page.on('requestfailed', (request) => {
 		const reason = request.failure()?.errorText ?? '';
 		if (reason !== 'net::ERR_ABORTED')
-			errors.push({ page: label, kind: 'request', text: `${request.url()} ${reason}` });
+			errors.push({
+				page: label,
+				kind: 'request',
+				url: request.url(),
+				text: `${request.url()} ${reason}`,
+			});
 	});
 	page.on('pageerror', (error) =>
 		errors.push({ page: label, kind: 'pageerror', text: `${error.message}\n${error.stack ?? ''}` }),
@@ -705,43 +710,15 @@ try {
 	await checkCredentialDialog(page, n8n, ndv);
 	await checkReceivesSwitch(page, ndv, ids.captainMain);
 
-	// Before the dark theme is set: it stays for every later tab.
 	const creatorPage = await browser.newPage();
 	watchErrors(creatorPage, 'node creator', errors);
 	await checkNodeCreator(creatorPage);
 	await creatorPage.close();
 
-	// Dark theme (n8n's own setting) in a new tab, on a copy of the workflow: n8n 2.x saves
-	// edits by itself (the Receives switch above) and opens a workflow open in another tab
-	// read-only.
-	await page.close();
-	const darkIds = {
-		captainMain: randomUUID(),
-		captainItemStatus: randomUUID(),
-		arrive: randomUUID(),
-	};
-	const darkWorkflow = await n8n.createWorkflow({
-		name: 'Browser test (dark)',
-		nodes: workflowNodes(darkIds),
-		connections: {},
-	});
-	const dark = await browser.newPage();
-	watchErrors(dark, 'dark', errors);
-	await dark.addInitScript(() => localStorage.setItem('N8N_THEME', 'dark'));
-	await dark.goto(`${n8n.baseUrl}/workflow/${darkWorkflow.id}`);
-	await dark.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
-	const darkNdv = await openPanel(dark, EXPECTED.captainMain.nodeName);
-	await webhookUrl(darkNdv, 'production');
-	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
-	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
-	await screenshot(dark, 'captain-panel-dark');
-	await dark.close();
-
 	// The example workflows (examples/*.json) as a user sees them after importing: every node
 	// on the canvas, pictured for the README.
 	const examplesPage = await browser.newPage();
 	watchErrors(examplesPage, 'examples', errors);
-	await examplesPage.addInitScript(() => localStorage.setItem('N8N_THEME', 'light'));
 	for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith('.json'))) {
 		const example = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
 		const created = await n8n.createWorkflow({
@@ -774,6 +751,34 @@ try {
 		await sleep(300);
 		await screenshot(examplesPage, `example-${file.replace(/\.json$/, '')}`);
 	}
+	await examplesPage.close();
+
+	// Last, because the theme stays for every later tab: the dark theme (n8n's own setting) in a
+	// new tab, on a copy of the workflow: n8n 2.x saves edits by itself (the Receives switch
+	// above) and opens a workflow open in another tab read-only.
+	await page.close();
+	const darkIds = {
+		captainMain: randomUUID(),
+		captainItemStatus: randomUUID(),
+		arrive: randomUUID(),
+	};
+	const darkWorkflow = await n8n.createWorkflow({
+		name: 'Browser test (dark)',
+		nodes: workflowNodes(darkIds),
+		connections: {},
+	});
+	const dark = await browser.newPage();
+	watchErrors(dark, 'dark', errors);
+	await dark.addInitScript(() => localStorage.setItem('N8N_THEME', 'dark'));
+	await dark.goto(`${n8n.baseUrl}/workflow/${darkWorkflow.id}`);
+	await dark.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+	const darkNdv = await openPanel(dark, EXPECTED.captainMain.nodeName);
+	await webhookUrl(darkNdv, 'production');
+	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
+	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
+	await screenshot(dark, 'captain-panel-dark');
+	await dark.close();
+
 	await sleep(500); // late console errors of the last page
 } catch (error) {
 	crashed = error;
@@ -786,7 +791,7 @@ try {
 /** A failed load of the package's registry entry from a host other than n8n's (see EXPECTED). */
 function isPackageLookup(error) {
 	if (error.kind !== 'request') return false;
-	const url = new URL(error.text.split(' ')[0]);
+	const url = new URL(error.url);
 	return url.origin !== new URL(n8n.baseUrl).origin && url.pathname === EXPECTED.packageLookupPath;
 }
 const isOwn = (error) => EXPECTED.ownErrors.test(error.text) && !isPackageLookup(error);
