@@ -21,7 +21,7 @@ export const captainWebhookPath = (parameters: INodeParameters): string =>
 /**
  * Events offered on the main URL. The item-status URL carries one event, so it has no list:
  * switching Receives to Item Status hides this, and n8n forgets a hidden value, so coming back
- * shows the default (every event) again; the description says so.
+ * shows the default (every event) again; the Receives description says so.
  */
 const mainUrlEvents: INodeProperties = {
 	displayName: 'Events',
@@ -70,7 +70,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		],
 		default: 'events',
 		description:
-			'Captain.AI sends item status changes to a URL of their own. To receive both, add one trigger for each.',
+			'Captain.AI sends item status changes to a URL of their own, which has no Events list: switching to it clears the events chosen. To receive both, add one trigger for each.',
 	},
 	{
 		displayName: setupSteps(
