@@ -3,6 +3,9 @@ module.exports = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
+	testMatch: ['**/*.test.cts'],
 	testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
-	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	moduleFileExtensions: ['ts', 'cts', 'js', 'json'],
+	resolver: '<rootDir>/test/resolve-cts.js',
+	transform: { '^.+\\.c?ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };

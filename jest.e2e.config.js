@@ -7,8 +7,10 @@ module.exports = {
 	preset: 'ts-jest',
 	testEnvironment: '<rootDir>/test/e2e/support/environment.js',
 	roots: ['<rootDir>/test/e2e'],
-	testMatch: ['**/*.e2e.test.ts'],
-	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+	testMatch: ['**/*.e2e.test.cts'],
+	moduleFileExtensions: ['ts', 'cts', 'js', 'json'],
+	resolver: '<rootDir>/test/resolve-cts.js',
+	transform: { '^.+\\.c?ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	// A first run installs n8n (minutes); a start takes 10–40 s on two cores.
 	testTimeout: 120_000,
 	maxWorkers: 1,

@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.js';
+import harness from '../real-n8n/n8n.cjs';
 
 // ------------------------------------------------------------------------------------------
 // Expected texts: the one place to update when the wording changes.
@@ -47,7 +47,7 @@ const EXPECTED = {
 		// Every parameter label the panel shows, in order.
 		labels: [
 			'Receives',
-			'Credential for Captain.AI Webhook',
+			'Credential for Captain.AI Webhook API',
 			'Authentication',
 			'Events',
 			'Environment',
@@ -69,7 +69,7 @@ const EXPECTED = {
 		canvasSubtitle: 'Item status changes',
 		labels: [
 			'Receives',
-			'Credential for Captain.AI Webhook',
+			'Credential for Captain.AI Webhook API',
 			'Authentication',
 			'Environment',
 			'Options',
@@ -120,8 +120,8 @@ const EXPECTED = {
 		eventsHint: 'Leave empty to receive every event',
 	},
 	credential: {
-		openFrom: 'Connect to Captain.AI Webhook',
-		title: 'Captain.AI Webhook',
+		openFrom: 'Connect to Captain.AI Webhook API',
+		title: 'Captain.AI Webhook API',
 		fieldLabel: 'Auth-Token',
 		tokenRule: 'At least 16 characters',
 		// Where the user reads the rule: 'text' (shown in the dialog) or 'tooltip' (on the

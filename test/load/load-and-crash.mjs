@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.js';
+import harness from '../real-n8n/n8n.cjs';
 
 const { N8n } = harness;
 const {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.js';
+import harness from '../real-n8n/n8n.cjs';
 import services from '../real-n8n/services.js';
 
 const { N8n, freePort, httpRequest, sleep } = harness;

@@ -4,7 +4,7 @@
 //
 // CommonJS, no dependencies beyond Node's standard library.
 'use strict';
-const { httpRequest, nodeOutputItems, sleep } = require('./n8n');
+const { httpRequest, nodeOutputItems, sleep } = require('./n8n.cjs');
 
 function percentile(sorted, p) {
 	return sorted.length

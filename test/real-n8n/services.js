@@ -10,7 +10,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { freePort, sleep } = require('./n8n');
+const { freePort, sleep } = require('./n8n.cjs');
 
 function log(message) {
 	process.stderr.write(`[services] ${message}\n`);

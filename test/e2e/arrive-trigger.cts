@@ -21,7 +21,7 @@ import {
 	once,
 	publish,
 	triggerWorkflow,
-} from './support/real-n8n';
+} from './support/real-n8n.cjs';
 
 const TRIGGER = TRIGGER_NAMES.arriveTrigger;
 const ARRIVE_ADDRESS = '52.37.246.23';

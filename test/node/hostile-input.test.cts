@@ -8,8 +8,8 @@ import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { forgetProcessMemory } from '../../nodes/common/dedupe';
 import { receive, type Receiver } from '../../nodes/common/receive';
-import { loadFixture } from '../helpers/fixtures';
-import { type FakeRequest, SavedWorkflow } from '../helpers/webhook-harness';
+import { loadFixture } from '../helpers/fixtures.cjs';
+import { type FakeRequest, SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const authed = { 'Auth-Token': TOKEN };

@@ -6,9 +6,9 @@
 import { randomUUID } from 'crypto';
 import { gzipSync } from 'zlib';
 
-import { loadFixture } from '../../helpers/fixtures';
-import { N8N_FAILED, deepJson } from './captain-cases';
-import type { Answer, CorpusCase, IdBook, SentRequest, Step } from './corpus';
+import { loadFixture } from '../../helpers/fixtures.cjs';
+import { N8N_FAILED, deepJson } from './captain-cases.cjs';
+import type { Answer, CorpusCase, IdBook, SentRequest, Step } from './corpus.cjs';
 
 type Body = Record<string, any>;
 

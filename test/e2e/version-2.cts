@@ -20,7 +20,7 @@ import {
 	once,
 	publish,
 	triggerWorkflow,
-} from './support/real-n8n';
+} from './support/real-n8n.cjs';
 
 export function versionTwoSuite(n8n: () => N8n): NodeE2ESuite {
 	const authToken = `e2e-v2-${randomUUID()}`;

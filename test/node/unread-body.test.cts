@@ -5,8 +5,8 @@
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { forgetProcessMemory } from '../../nodes/common/dedupe';
-import { loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow } from '../helpers/webhook-harness';
+import { loadFixture } from '../helpers/fixtures.cjs';
+import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 

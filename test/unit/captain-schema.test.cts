@@ -2,7 +2,7 @@ import { isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
 import { parseProviderTime } from '../../nodes/common/validation';
-import { fixtureNames, loadFixture } from '../helpers/fixtures';
+import { fixtureNames, loadFixture } from '../helpers/fixtures.cjs';
 
 function withData(name: string, data: Record<string, unknown>) {
 	const body = loadFixture<Record<string, any>>('captain', name);

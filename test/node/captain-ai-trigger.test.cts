@@ -9,8 +9,8 @@ import {
 	SETTLE_MS,
 	forgetProcessMemory,
 } from '../../nodes/common/dedupe';
-import { fixtureNames, loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow, n8nLogger } from '../helpers/webhook-harness';
+import { fixtureNames, loadFixture } from '../helpers/fixtures.cjs';
+import { SavedWorkflow, n8nLogger } from '../helpers/webhook-harness.cjs';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const TYPE = 'n8n-nodes-captain-arrive.captainAiTrigger';

@@ -23,7 +23,7 @@ import {
 	once,
 	publish,
 	triggerWorkflow,
-} from './support/real-n8n';
+} from './support/real-n8n.cjs';
 
 const TRIGGER = TRIGGER_NAMES.captainAiTrigger;
 /** An address from TEST-NET-3 (RFC 5737): never the address of this machine. */

@@ -17,9 +17,9 @@ import {
 	publish,
 	triggerWorkflow,
 	useRealN8n,
-} from './support/real-n8n';
-import { ARRIVE_ADDRESS, SMALL_TRIP_MEMORY, arriveCorpus } from './hostile/arrive-cases';
-import { CAPTAIN_ALLOWED_ADDRESS, captainCorpus } from './hostile/captain-cases';
+} from './support/real-n8n.cjs';
+import { ARRIVE_ADDRESS, SMALL_TRIP_MEMORY, arriveCorpus } from './hostile/arrive-cases.cjs';
+import { CAPTAIN_ALLOWED_ADDRESS, captainCorpus } from './hostile/captain-cases.cjs';
 import {
 	type CaseResult,
 	type CorpusCase,
@@ -27,7 +27,7 @@ import {
 	IdBook,
 	report,
 	runCorpus,
-} from './hostile/corpus';
+} from './hostile/corpus.cjs';
 
 const CAPTAIN = TRIGGER_NAMES.captainAiTrigger;
 const ARRIVE = TRIGGER_NAMES.arriveTrigger;

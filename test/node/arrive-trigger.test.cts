@@ -2,8 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/dedupe';
-import { loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow } from '../helpers/webhook-harness';
+import { loadFixture } from '../helpers/fixtures.cjs';
+import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
 const TYPE = 'n8n-nodes-captain-arrive.arriveTrigger';
 const ARRIVE = '52.37.123.229';

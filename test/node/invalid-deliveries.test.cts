@@ -10,8 +10,8 @@ import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
 import { forgetProcessMemory } from '../../nodes/common/dedupe';
 import { INVALID_BODY_TEXT_LIMIT } from '../../nodes/common/invalid-deliveries';
-import { loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow } from '../helpers/webhook-harness';
+import { loadFixture } from '../helpers/fixtures.cjs';
+import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const authed = { 'Auth-Token': TOKEN };

@@ -10,7 +10,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
 
-import { type Execution, type N8n, SETTLE_MS, nodeOutputItems } from '../support/real-n8n';
+import { type Execution, type N8n, SETTLE_MS, nodeOutputItems } from '../support/real-n8n.cjs';
 
 export interface SentRequest {
 	/** An object is sent as JSON; a string or Buffer as is. */

@@ -17,7 +17,7 @@ import {
 	httpRequest,
 	nodeOutputItems,
 	sleep,
-} from '../../real-n8n/n8n';
+} from '../../real-n8n/n8n.cjs';
 
 export {
 	N8n,
@@ -257,4 +257,4 @@ export function isAcceptedAnswer(answer: HttpAnswer): boolean {
 	);
 }
 
-export { fixtureNames, loadFixture } from '../../helpers/fixtures';
+export { fixtureNames, loadFixture } from '../../helpers/fixtures.cjs';

@@ -5,8 +5,8 @@
  */
 import { gzipSync, deflateSync } from 'zlib';
 
-import { loadFixture } from '../../helpers/fixtures';
-import type { Answer, CorpusCase, IdBook, SentRequest, Step } from './corpus';
+import { loadFixture } from '../../helpers/fixtures.cjs';
+import type { Answer, CorpusCase, IdBook, SentRequest, Step } from './corpus.cjs';
 
 type Body = Record<string, any>;
 

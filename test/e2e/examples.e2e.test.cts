@@ -34,12 +34,12 @@ import {
 	nodeOutputItems,
 	publish,
 	type Published,
-} from './support/real-n8n';
+} from './support/real-n8n.cjs';
 import {
 	type InterceptedRequest,
 	type TlsInterceptor,
 	startTlsInterceptor,
-} from './support/tls-interceptor';
+} from './support/tls-interceptor.cjs';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const ARRIVE_ADDRESS = '52.37.123.229';

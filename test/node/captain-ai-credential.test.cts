@@ -6,8 +6,8 @@
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
 import { forgetProcessMemory } from '../../nodes/common/dedupe';
-import { loadFixture } from '../helpers/fixtures';
-import { SavedWorkflow } from '../helpers/webhook-harness';
+import { loadFixture } from '../helpers/fixtures.cjs';
+import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
 const TOKEN = 'a-long-shared-secret-0123456789';
 const NEW_TOKEN = 'the-rotated-shared-secret-9876543210';

@@ -5,9 +5,9 @@
  *
  * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
  */
-import { arriveTriggerSuite } from './arrive-trigger';
-import { captainAiTriggerSuite } from './captain-ai-trigger';
-import { versionTwoSuite } from './version-2';
+import { arriveTriggerSuite } from './arrive-trigger.cjs';
+import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
+import { versionTwoSuite } from './version-2.cjs';
 import {
 	N8N_RESTART_TIMEOUT_MS,
 	NODE_TYPES,
@@ -19,7 +19,7 @@ import {
 	sleep,
 	triggerWorkflow,
 	useRealN8n,
-} from './support/real-n8n';
+} from './support/real-n8n.cjs';
 
 const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	captainAiTriggerSuite,
