@@ -9,9 +9,9 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 export class CaptainAiWebhookApi implements ICredentialType {
 	name = 'captainAiWebhookApi';
 
-	// Named as the issue and the UI call it: this holds a webhook secret, not an API key.
-	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
-	displayName = 'Captain.AI Webhook';
+	// n8n's verification wants credential names to end in "API". `name` above is what saved
+	// credentials and workflows refer to: it never changes.
+	displayName = 'Captain.AI Webhook API';
 
 	icon: Icon = {
 		light: 'file:../nodes/CaptainAiTrigger/captainAi.svg',

@@ -5,7 +5,15 @@
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 /** How many things and how long the node remembers, inside its Options. */
-export function memoryBoundsOptions(memory: {
+export function memoryBoundsOptions({
+	maxDisplayName,
+	maxName,
+	maxDefault,
+	maxDescription,
+	hoursDisplayName,
+	hoursDefault,
+	hoursDescription,
+}: {
 	maxDisplayName: string;
 	maxName: string;
 	maxDefault: number;
@@ -14,26 +22,23 @@ export function memoryBoundsOptions(memory: {
 	hoursDefault: number;
 	hoursDescription: string;
 }): INodeProperties[] {
+	// The defaults are the catalogues' constants; a test per node checks that the editor shows them.
 	return [
-		// n8n's lint reads only literal defaults; these are the catalogues' constants, and a test
-		// per node checks that the editor shows them.
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		{
-			displayName: memory.maxDisplayName,
-			name: memory.maxName,
+			displayName: maxDisplayName,
+			name: maxName,
 			type: 'number',
 			typeOptions: { minValue: 10 },
-			default: memory.maxDefault,
-			description: memory.maxDescription,
+			default: maxDefault,
+			description: maxDescription,
 		},
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		{
-			displayName: memory.hoursDisplayName,
+			displayName: hoursDisplayName,
 			name: 'rememberHours',
 			type: 'number',
 			typeOptions: { minValue: 1 },
-			default: memory.hoursDefault,
-			description: memory.hoursDescription,
+			default: hoursDefault,
+			description: hoursDescription,
 		},
 	];
 }
