@@ -7,9 +7,14 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
-const { receive } = require('../dist/nodes/common/receive.js');
-const { forgetProcessMemory, SAVE_INTERVAL_MS } = require('../dist/nodes/common/dedupe.js');
-const { parseAllowlist } = require('../dist/nodes/common/allowlist.js');
+const { admit } = require('../dist/nodes/common/admission.js');
+const { judgeDelivery } = require('../dist/nodes/common/pipeline.js');
+const { CredentialCache } = require('../dist/nodes/common/credential-cache.js');
+const {
+	forgetProcessMemory,
+	SAVE_INTERVAL_MS,
+} = require('../dist/nodes/common/memory/node-memory.js');
+const { allowlistRule, parseAllowlist } = require('../dist/nodes/common/allowlist.js');
 const { captainReceiver } = require('../dist/nodes/CaptainAiTrigger/receiver.js');
 const { arriveReceiver } = require('../dist/nodes/ArriveTrigger/receiver.js');
 const { ARRIVE_SOURCE_ADDRESSES } = require('../dist/nodes/ArriveTrigger/catalogue.js');
@@ -20,7 +25,19 @@ const fixture = (path) =>
 	JSON.parse(readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8'));
 
 const TOKEN = 'a-long-shared-secret-0123456789';
-const captainGuard = { sharedSecret: { header: 'Auth-Token', expected: TOKEN } };
+// The Auth-Token as the node checks it: a digest kept by a CredentialCache between reads.
+const tokens = new CredentialCache(() => 0);
+const captainGuard = {
+	secret: {
+		header: 'Auth-Token',
+		check: (received) => tokens.check('bench', received, async () => TOKEN),
+	},
+};
+
+/** What a node's webhook() does with a request: admission, then the pipeline. */
+async function receive(incoming, admission, receiver, place, at) {
+	return (await admit(incoming, admission)) ?? judgeDelivery(incoming, receiver, place, at);
+}
 const captain = captainReceiver({
 	events: ['order_status_updated'],
 	environment: 'any',
@@ -56,12 +73,12 @@ for (let i = 0; i < remembered; i++) {
 		event_uuid: `warm-${i}`,
 		data: { ...orderStatus.data, order_uuid: `order-${i}` },
 	};
-	answered(receive(request(body), captainGuard, captain, captainPlace(), now), now);
+	answered(await receive(request(body), captainGuard, captain, captainPlace(), now), now);
 }
 // One more save, a save interval later, so the snapshot holds every warm-up entry.
 let clock = now + SAVE_INTERVAL_MS;
 answered(
-	receive(
+	await receive(
 		request({ ...orderStatus, event_uuid: 'warm-last' }),
 		captainGuard,
 		captain,
@@ -100,9 +117,9 @@ const captainCases = {
 			now,
 		),
 	// Saves are coalesced (one per SAVE_INTERVAL_MS per node): most accepted events write nothing.
-	'accepted, no save due': () =>
+	'accepted, no save due': async () =>
 		answered(
-			receive(
+			await receive(
 				request({ ...orderStatus, event_uuid: `new-${++fresh}` }),
 				captainGuard,
 				captain,
@@ -112,10 +129,10 @@ const captainCases = {
 			clock,
 		),
 	// When a save is due, n8n JSON-stringifies the static data to store it: counted here.
-	'accepted + save (+ n8n stringify)': () => {
+	'accepted + save (+ n8n stringify)': async () => {
 		clock += SAVE_INTERVAL_MS;
 		const verdict = answered(
-			receive(
+			await receive(
 				request({ ...orderStatus, event_uuid: `new-${++fresh}` }),
 				captainGuard,
 				captain,
@@ -130,7 +147,7 @@ const captainCases = {
 };
 
 const arriveGuard = {
-	allowlist: { setting: 'bench', ...parseAllowlist([...ARRIVE_SOURCE_ADDRESSES]) },
+	allowlist: allowlistRule({ name: 'bench' }, parseAllowlist([...ARRIVE_SOURCE_ADDRESSES])),
 };
 const arrive = arriveReceiver({
 	emit: 'newArrival',
@@ -156,7 +173,7 @@ const tripsCall = (n, ack) => ({
 let arriveStatic = {};
 const arrivePlace = () => ({ scope: 'bench-arrive', staticData: arriveStatic, newRevision });
 answered(
-	receive(
+	await receive(
 		request(tripsCall(0, 'first'), {}, '52.37.123.229'),
 		arriveGuard,
 		arrive,
@@ -183,10 +200,10 @@ const arriveCases = {
 			arrivePlace(),
 			now,
 		),
-	'accepted (10 new arrivals) + save': () => {
+	'accepted (10 new arrivals) + save': async () => {
 		clock += SAVE_INTERVAL_MS;
 		const verdict = answered(
-			receive(
+			await receive(
 				request(tripsCall(++arrivals, `a${arrivals}`), {}, '52.37.123.229'),
 				arriveGuard,
 				arrive,
@@ -200,12 +217,13 @@ const arriveCases = {
 	},
 };
 
-function measure(cases, perRound = 300) {
+/** Every case is awaited, sync or not, so each pays the same for it. */
+async function measure(cases, perRound = 300) {
 	const totals = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
 	for (let round = 0; round < rounds; round++) {
 		for (const [name, run] of Object.entries(cases)) {
 			const started = process.hrtime.bigint();
-			for (let i = 0; i < perRound; i++) run();
+			for (let i = 0; i < perRound; i++) await run();
 			totals[name].push(Number(process.hrtime.bigint() - started) / perRound / 1000);
 		}
 	}
@@ -238,11 +256,11 @@ console.log(
 );
 print(
 	'Captain.AI Trigger pipeline (no n8n)',
-	measure(captainCases),
+	await measure(captainCases),
 	'accepted + save (+ n8n stringify)',
 );
 print(
 	'ARRIVE Trigger pipeline (no n8n), 10 trips per call',
-	measure(arriveCases),
+	await measure(arriveCases),
 	'accepted (10 new arrivals) + save',
 );

@@ -23,7 +23,9 @@ import harness from '../test/real-n8n/n8n.cjs';
 import { median, runBatch } from './batches.mjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
-const { BoundedMemory } = createRequire(import.meta.url)('../dist/nodes/common/dedupe.js');
+const fromDist = createRequire(import.meta.url);
+const { BoundedTable } = fromDist('../dist/nodes/common/memory/table.js');
+const { memoryKey } = fromDist('../dist/nodes/common/fingerprint.js');
 
 const { N8n } = harness;
 const [rounds = 3, perBatch = 40, concurrency = 4] = process.argv.slice(2).map(Number);
@@ -35,12 +37,12 @@ const MODES = ENGINE_MODES;
 /** The node's memory as it would be after `count` accepted events, built by the node's own store. */
 function fullMemory(count, now) {
 	const limits = { maxEntries: count, maxAgeMs: 72 * 3_600_000 };
-	const acceptedEvents = new BoundedMemory(limits);
-	const latestPerEntity = new BoundedMemory(limits);
+	const acceptedEvents = new BoundedTable(limits);
+	const latestPerEntity = new BoundedTable(limits);
 	for (let i = 0; i < count; i++) {
 		const at = now - (count - i) * 1000;
-		acceptedEvents.remember(randomUUID(), true, at);
-		latestPerEntity.remember(`order-status:order-${i}`, at, at);
+		acceptedEvents.set(memoryKey(randomUUID()), true, at);
+		latestPerEntity.set(memoryKey(`order-status:order-${i}`), at, at);
 	}
 	const tables = {
 		acceptedEvents: acceptedEvents.toSnapshot(),

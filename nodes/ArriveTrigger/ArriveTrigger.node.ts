@@ -1,6 +1,7 @@
 /**
- * The ARRIVE Trigger: wiring only. n8n's request goes to the shared pipeline (receive.ts) with
- * ARRIVE's half of it (receiver.ts); an accepted call is answered from the node's own run.
+ * The ARRIVE Trigger: wiring only. A call is admitted (ARRIVE's addresses), judged by the shared
+ * pipeline with ARRIVE's half of it (receiver.ts), and answered; an accepted call is answered
+ * from the node's own run.
  */
 import {
 	type IExecuteFunctions,
@@ -11,42 +12,18 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { parseAllowlist } from '../common/allowlist';
-import { splitList } from '../common/validation';
-import {
-	allowlistGuard,
-	registeredByHand,
-	type AllowlistSetting,
-} from '../common/manual-registration';
-import { answerDelivery, answerFromRun, deliveryWebhook, readDelivery } from '../common/webhook-io';
-import {
-	ARRIVE_SOURCE_ADDRESSES,
-	REDELIVERY_MEMORY,
-	TRIP_MEMORY_DEFAULTS,
-	type EmitMode,
-} from './catalogue';
+import { admit } from '../common/admission';
 import { triggerNode } from '../common/descriptions';
-import { INVALID_DELIVERIES_REMEMBERED, sameBytesKey } from '../common/invalid-deliveries';
-import { arriveTriggerProperties } from './description';
-import { arriveReceiver, type ArriveSettings } from './receiver';
-
-interface ArriveOptions {
-	outputMode?: ArriveSettings['output'];
-	rememberHours?: number;
-	rememberMaxTrips?: number;
-	invalidDeliveries?: boolean;
-}
-
-/** ARRIVE's published addresses plus the user's extra ones; off when the user says so. */
-const ALLOWLIST: AllowlistSetting = {
-	name: 'Also Accept Calls From',
-	read(context) {
-		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none')
-			return undefined;
-		const extra = context.getNodeParameter('additionalAddresses', '') as string;
-		return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
-	},
-};
+import { registeredByHand } from '../common/manual-registration';
+import { readDelivery } from '../common/request';
+import {
+	answerDelivery,
+	answerFromRun,
+	answerVerdict,
+	deliveryWebhook,
+} from '../common/webhook-io';
+import { ARRIVE_ALLOWLIST, arriveTriggerProperties, readArriveSettings } from './description';
+import { arriveReceiver } from './receiver';
 
 export class ArriveTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -82,7 +59,7 @@ export class ArriveTrigger implements INodeType {
 	};
 
 	// ARRIVE's webhook URL is set in its dashboard: nothing to create or delete.
-	webhookMethods = registeredByHand(ALLOWLIST);
+	webhookMethods = registeredByHand(ARRIVE_ALLOWLIST);
 
 	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -90,27 +67,11 @@ export class ArriveTrigger implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const allowlist = allowlistGuard(ALLOWLIST, ALLOWLIST.read(this));
-
-		const options = this.getNodeParameter('options', {}) as ArriveOptions;
-		const receiver = arriveReceiver({
-			emit: this.getNodeParameter('emit', 'newArrival') as EmitMode,
-			statuses: this.getNodeParameter('statuses', []) as string[],
-			environment: this.getNodeParameter('environment', 'both') as ArriveSettings['environment'],
-			siteIds: splitList(this.getNodeParameter('siteIds', '') as string),
-			output: options.outputMode ?? 'perTrip',
-			tripMemory: {
-				maxAgeMs: (options.rememberHours ?? TRIP_MEMORY_DEFAULTS.hours) * 3_600_000,
-				maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
-			},
-		});
-		// ARRIVE resends the same bytes (twice, a minute apart): an hour of reported bodies is ample.
-		const report = options.invalidDeliveries
-			? {
-					key: sameBytesKey,
-					memory: { ...REDELIVERY_MEMORY, maxEntries: INVALID_DELIVERIES_REMEMBERED },
-				}
-			: undefined;
-		return await answerDelivery(this, await readDelivery(this), { allowlist }, receiver, report);
+		const settings = readArriveSettings(this);
+		const request = await readDelivery(this);
+		const refusal = await admit(request, { allowlist: settings.allowlist });
+		if (refusal) return answerVerdict(this, refusal);
+		const receiver = arriveReceiver(settings.trips);
+		return await answerDelivery(this, request, receiver, settings.invalidDeliveries);
 	}
 }

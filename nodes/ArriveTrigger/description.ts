@@ -1,15 +1,35 @@
-/** The ARRIVE Trigger's parameters, derived from the ARRIVE catalogue. */
-import type { INodeProperties } from 'n8n-workflow';
+/** The ARRIVE Trigger's parameters, derived from the ARRIVE catalogue, and how they are read. */
+import type { INodeProperties, IWebhookFunctions } from 'n8n-workflow';
 
+import {
+	addressListField,
+	type AllowlistSetting,
+	allowlistRule,
+	parseAllowlist,
+} from '../common/allowlist';
 import {
 	invalidDeliveriesOption,
 	setupSteps,
-	addressListField,
 	memoryBoundsOptions,
 	optionsCollection,
 	warningNotice,
 } from '../common/descriptions';
-import { EMIT_MODES, OTHER_STATUS, TRIP_MEMORY_DEFAULTS, TRIP_STATUSES } from './catalogue';
+import {
+	INVALID_DELIVERIES_REMEMBERED,
+	type InvalidDeliveryReport,
+	sameBytesKey,
+} from '../common/invalid-deliveries';
+import { splitList } from '../common/validation';
+import {
+	ARRIVE_SOURCE_ADDRESSES,
+	EMIT_MODES,
+	type EmitMode,
+	OTHER_STATUS,
+	REDELIVERY_MEMORY,
+	TRIP_MEMORY_DEFAULTS,
+	TRIP_STATUSES,
+} from './catalogue';
+import type { ArriveSettings } from './receiver';
 
 const statusOptions = [
 	...TRIP_STATUSES.map((status) => ({
@@ -173,3 +193,49 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		invalidDeliveriesOption,
 	]),
 ];
+
+/** ARRIVE's published addresses plus the user's extra ones; off when the user says so. */
+export const ARRIVE_ALLOWLIST: AllowlistSetting = {
+	name: 'Also Accept Calls From',
+	read(context) {
+		if (context.getNodeParameter('sourceRestriction', 'arriveAddresses') === 'none')
+			return undefined;
+		const extra = context.getNodeParameter('additionalAddresses', '') as string;
+		return parseAllowlist([...ARRIVE_SOURCE_ADDRESSES, ...splitList(extra)]);
+	},
+};
+
+interface ArriveOptions {
+	outputMode?: ArriveSettings['output'];
+	rememberHours?: number;
+	rememberMaxTrips?: number;
+	invalidDeliveries?: boolean;
+}
+
+/** Everything a call is judged by, read from the node's parameters. */
+export function readArriveSettings(context: IWebhookFunctions) {
+	const options = context.getNodeParameter('options', {}) as ArriveOptions;
+	const trips: ArriveSettings = {
+		emit: context.getNodeParameter('emit', 'newArrival') as EmitMode,
+		statuses: context.getNodeParameter('statuses', []) as string[],
+		environment: context.getNodeParameter('environment', 'both') as ArriveSettings['environment'],
+		siteIds: splitList(context.getNodeParameter('siteIds', '') as string),
+		output: options.outputMode ?? 'perTrip',
+		tripMemory: {
+			maxAgeMs: (options.rememberHours ?? TRIP_MEMORY_DEFAULTS.hours) * 3_600_000,
+			maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
+		},
+	};
+	// ARRIVE resends the same bytes (twice, a minute apart): an hour of reported bodies is ample.
+	const invalidDeliveries: InvalidDeliveryReport | undefined = options.invalidDeliveries
+		? {
+				key: sameBytesKey,
+				memory: { ...REDELIVERY_MEMORY, maxEntries: INVALID_DELIVERIES_REMEMBERED },
+			}
+		: undefined;
+	return {
+		allowlist: allowlistRule(ARRIVE_ALLOWLIST, ARRIVE_ALLOWLIST.read(context)),
+		trips,
+		invalidDeliveries,
+	};
+}

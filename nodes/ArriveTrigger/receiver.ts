@@ -1,13 +1,17 @@
 /**
  * ARRIVE's half of the pipeline. A call lists every open trip; users think in trips, so the
  * item is one trip (one customer arriving) carrying the call's envelope. What counts as new
- * depends on the emit mode; the per-trip state behind it lives in the dedupe store.
+ * depends on the emit mode; the per-trip state behind it lives in the node's memory.
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { MemoryLimits } from '../common/dedupe';
+import { refuse } from '../common/answers';
 import { bodyFingerprint, normaliseId } from '../common/fingerprint';
-import type { Emission, ParseResult, Receiver, Selection } from '../common/receive';
+import { ownField } from '../common/json';
+import type { MemorySlot } from '../common/memory/node-memory';
+import type { MemoryLimits } from '../common/memory/table';
+import type { Emission, Receiver, Selection } from '../common/pipeline';
+import type { ParseResult } from '../common/validation';
 import { ACK_TOKENS_PER_TRIP, type EmitMode, REDELIVERY_MEMORY, statusCategory } from './catalogue';
 import { type ArriveCall, type ArriveTrip, parseArriveCall } from './schema';
 
@@ -62,11 +66,6 @@ export function ackTokenOf(trip: Trip['parsed']): string | undefined {
 	return normalised === '' ? undefined : normalised;
 }
 
-const own = (record: unknown, key: string): unknown =>
-	record !== null && typeof record === 'object' && Object.prototype.hasOwnProperty.call(record, key)
-		? (record as Record<string, unknown>)[key]
-		: undefined;
-
 function numberOrNull(value: unknown): number | null {
 	if (typeof value !== 'number' && typeof value !== 'string') return null;
 	if (value === '') return null;
@@ -88,34 +87,34 @@ export function toTripFields(
 	warnings: readonly string[] = trip.warnings,
 ): IDataObject {
 	const { parsed, raw } = trip;
-	const tokens = own(raw, 'track_tokens');
+	const tokens = ownField(raw, 'track_tokens');
 	const firstToken = Array.isArray(tokens) ? tokens[0] : undefined;
-	const customer = own(raw, 'customer');
-	const vehicle = own(customer, 'vehicle');
-	const pickupWindow = own(firstToken, 'pickup_window');
+	const customer = ownField(raw, 'customer');
+	const vehicle = ownField(customer, 'vehicle');
+	const pickupWindow = ownField(firstToken, 'pickup_window');
 	const fields: IDataObject = {
 		tripId: textOrNull(parsed.track_tokens?.[0]?.dest_id),
-		trackToken: textOrNull(own(firstToken, 'track_token')),
+		trackToken: textOrNull(ownField(firstToken, 'track_token')),
 		tid: textOrNull(parsed.tid),
 		status: parsed.status,
 		previousStatus: why.previousStatus,
 		isNewAckToken: why.isNewAckToken,
 		ackToken: textOrNull(parsed.ack?.token),
-		eta: numberOrNull(own(raw, 'eta')),
-		distance: numberOrNull(own(raw, 'distance')),
-		lat: numberOrNull(own(raw, 'lat')),
-		lng: numberOrNull(own(raw, 'lng')),
-		receivedAt: textOrNull(own(raw, 'received_at')),
+		eta: numberOrNull(ownField(raw, 'eta')),
+		distance: numberOrNull(ownField(raw, 'distance')),
+		lat: numberOrNull(ownField(raw, 'lat')),
+		lng: numberOrNull(ownField(raw, 'lng')),
+		receivedAt: textOrNull(ownField(raw, 'received_at')),
 		siteCsin: parsed.site_csin,
-		zoneName: textOrNull(own(own(raw, 'arrived'), 'zone_name')),
-		customerName: textOrNull(own(customer, 'name')),
-		customerEmail: textOrNull(own(customer, 'email')),
-		customerPhone: textOrNull(own(customer, 'sms_number')),
-		vehicleLicenseNumber: textOrNull(own(vehicle, 'license_number')),
-		vehicleMake: textOrNull(own(vehicle, 'make')),
-		vehicleModel: textOrNull(own(vehicle, 'model')),
-		pickupWindowStart: textOrNull(own(pickupWindow, 'start')),
-		pickupWindowEnd: textOrNull(own(pickupWindow, 'end')),
+		zoneName: textOrNull(ownField(ownField(raw, 'arrived'), 'zone_name')),
+		customerName: textOrNull(ownField(customer, 'name')),
+		customerEmail: textOrNull(ownField(customer, 'email')),
+		customerPhone: textOrNull(ownField(customer, 'sms_number')),
+		vehicleLicenseNumber: textOrNull(ownField(vehicle, 'license_number')),
+		vehicleMake: textOrNull(ownField(vehicle, 'make')),
+		vehicleModel: textOrNull(ownField(vehicle, 'model')),
+		pickupWindowStart: textOrNull(ownField(pickupWindow, 'start')),
+		pickupWindowEnd: textOrNull(ownField(pickupWindow, 'end')),
 		trackTokens: Array.isArray(tokens) ? (tokens as IDataObject[]) : [],
 	};
 	// Only present when something looked wrong, so a clean trip's item is unchanged.
@@ -148,25 +147,12 @@ export function arriveReceiver(
 		parse(body, rawBody): ParseResult<ReceivedCall> {
 			const parsed = parseArriveCall(body);
 			if (!parsed.ok) return parsed;
-			const call = parsed.event;
-			// A call is judged against the trip memory: more wanted trips than it holds would
-			// evict trips of this very call, and every later call would find them "new" again.
-			if (call.event === 'ad-estimates' && wantsEnvironment(call)) {
-				const trips = new Set(call.trips.filter(wantsTrip).map((trip) => tripKey(trip.parsed)))
-					.size;
-				if (trips > settings.tripMemory.maxEntries) {
-					return {
-						ok: false,
-						status: 413,
-						error: 'too many trips',
-						field: 'data.estimates',
-						problem: `${trips} trips to judge, more than the ${settings.tripMemory.maxEntries} this node remembers; raise Options → Remember at Most (Trips)`,
-					};
-				}
-			}
 			// The timestamp is unchanged on a retry, and so is the rest of a redelivered call: the
 			// bytes as received identify it. Never re-serialised: a deeply nested field would overflow.
-			return { ok: true, event: { ...call, fingerprint: bodyFingerprint(call.body, rawBody) } };
+			return {
+				ok: true,
+				event: { ...parsed.event, fingerprint: bodyFingerprint(parsed.event.body, rawBody) },
+			};
 		},
 
 		select(call): Selection<Trip> {
@@ -182,16 +168,26 @@ export function arriveReceiver(
 			const wanted = call.trips.filter(wantsTrip);
 			if (wanted.length === 0)
 				return { ignored: 'filtered', detail: 'no trip matches the status and site filters' };
+			// A call is judged against the trip memory: more wanted trips than it holds would evict
+			// trips of this very call, and every later call would find them "new" again.
+			const trips = new Set(wanted.map((trip) => tripKey(trip.parsed))).size;
+			if (trips > settings.tripMemory.maxEntries) {
+				return {
+					refused: refuse.tooManyTrips(
+						'data.estimates',
+						`${trips} trips to judge, more than the ${settings.tripMemory.maxEntries} this node remembers; raise Options → Remember at Most (Trips)`,
+					),
+				};
+			}
 			return { wanted };
 		},
 
-		emit(call, wanted, memory, now): Emission {
-			// The timestamp is unchanged on a retry, and so is the rest of a redelivered call.
-			const twin = memory.inFlight('acceptedCalls', call.fingerprint);
-			if (twin) return { inFlight: twin };
-			if (memory.table('acceptedCalls').has(call.fingerprint, now)) {
-				return { ignored: 'duplicate', detail: 'this call was already received' };
-			}
+		// The timestamp is unchanged on a retry, and so is the rest of a redelivered call.
+		deliveries: 'acceptedCalls',
+		deliveryKey: (call) => call.fingerprint,
+		describeDuplicate: () => 'this call was already received',
+
+		emit(call, wanted, memory): Emission {
 			// One trip, one item: a trip listed again in the same call is judged once, as first listed.
 			const byKey = new Map<string, { trip: Trip; repeats: number[] }>();
 			for (const trip of wanted) {
@@ -201,12 +197,12 @@ export function arriveReceiver(
 				else byKey.set(key, { trip, repeats: [] });
 			}
 
-			const tripStates = memory.table<TripState>('trips');
 			const emitted: IDataObject[] = [];
-			const states: Array<[string, TripState]> = [];
+			const states: Array<[MemorySlot<TripState>, TripState]> = [];
 			let changed = false;
 			for (const [key, { trip, repeats }] of byKey) {
-				const previous = tripStates.recall(key, now);
+				const slot = memory.slot<TripState>('trips', key);
+				const previous = slot.value;
 				const ackToken = ackTokenOf(trip.parsed);
 				const isNewAckToken =
 					ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
@@ -216,10 +212,10 @@ export function arriveReceiver(
 						...(previous?.ackTokens ?? []),
 						...(isNewAckToken ? [ackToken] : []),
 					].slice(-ACK_TOKENS_PER_TRIP);
-					states.push([key, { status: trip.parsed.status, ackTokens }]);
+					states.push([slot, { status: trip.parsed.status, ackTokens }]);
 					changed = true;
 				} else if (previous) {
-					states.push([key, previous]);
+					states.push([slot, previous]);
 				}
 				const emit =
 					settings.emit === 'everyUpdate' ||
@@ -239,10 +235,8 @@ export function arriveReceiver(
 			// Writing any state may evict the oldest trips; every trip of this call is then written
 			// too (unchanged ones as they were), so none of them is the one evicted. A call with
 			// nothing new writes nothing, evicts nothing and costs no save.
-			if (changed)
-				for (const [key, state] of states) memory.remember<TripState>('trips', key, state);
+			if (changed) for (const [slot, state] of states) slot.set(state);
 			if (emitted.length === 0) return { ignored: 'no-change', detail: 'no trip has anything new' };
-			memory.claim('acceptedCalls', call.fingerprint);
 			if (settings.output === 'perCall')
 				return { items: [{ ...envelopeOf(call), tripCount: emitted.length, trips: emitted }] };
 			return { items: emitted.map((fields) => ({ ...fields, ...envelopeOf(call) })) };

@@ -11,13 +11,14 @@
  */
 import { z } from 'zod/v4';
 
-import type { ParseResult } from '../common/receive';
+import { isJsonObject, ownField } from '../common/json';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
 import {
 	identifier,
 	optionalNumber,
 	optionalTime,
 	parseWith,
+	type ParseResult,
 	providerTime,
 } from '../common/validation';
 
@@ -127,21 +128,16 @@ export interface ArriveCall {
 	warnings: string[];
 }
 
-const own = (record: unknown, key: string): unknown =>
-	record !== null && typeof record === 'object' && Object.prototype.hasOwnProperty.call(record, key)
-		? (record as Record<string, unknown>)[key]
-		: undefined;
-
 export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
-	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
-	}
+	if (!isJsonObject(body)) return { ok: false, field: '(body)', problem: 'expected a JSON object' };
 	const callWarnings = removeProtoKeys(body).map(
 		(path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`,
 	);
 	const result = parseWith(strictCall, body);
 	if (!result.ok) return result;
-	const rawEstimates = own(own(body, 'data'), 'estimates') as Array<Record<string, unknown>>;
+	const rawEstimates = ownField(ownField(body, 'data'), 'estimates') as Array<
+		Record<string, unknown>
+	>;
 	const { event, data } = result.event;
 
 	const tripWarnings: string[][] = rawEstimates.map(() => []);
@@ -160,17 +156,17 @@ export function parseArriveCall(body: unknown): ParseResult<ArriveCall> {
 		ok: true,
 		event: {
 			event,
-			appId: own(own(body, 'data'), 'app_id') ?? null,
+			appId: ownField(ownField(body, 'data'), 'app_id') ?? null,
 			production: data.production,
-			timestamp: own(body, 'timestamp') ?? null,
-			version: own(body, 'version') ?? null,
+			timestamp: ownField(body, 'timestamp') ?? null,
+			version: ownField(body, 'version') ?? null,
 			trips: data.estimates.map((parsed, index) => ({
 				parsed,
 				raw: rawEstimates[index],
 				index,
 				warnings: tripWarnings[index],
 			})),
-			body: body as Record<string, unknown>,
+			body,
 			warnings: callWarnings,
 		},
 	};

@@ -1,14 +1,12 @@
 /**
- * The Captain.AI Trigger: wiring only. The address and Auth-Token are checked first
- * (authentication.ts, the credential read at most every few seconds), then the request goes to
- * the shared pipeline (receive.ts) with Captain's half of it (receiver.ts); an accepted event is
- * answered from the node's own run.
+ * The Captain.AI Trigger: wiring only. A delivery is admitted (address, then Auth-Token), judged
+ * by the shared pipeline with Captain's half of it (receiver.ts), and answered; an accepted
+ * event is answered from the node's own run.
  */
 import {
 	type ICredentialTestFunctions,
 	type ICredentialsDecrypted,
 	type IExecuteFunctions,
-	type IHookFunctions,
 	type INodeExecutionData,
 	type INodeCredentialTestResult,
 	type INodeType,
@@ -17,52 +15,26 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { parseAllowlist } from '../common/allowlist';
-import { describeTokenProblem } from '../common/auth-token';
-import {
-	TRIGGER_VERSIONS,
-	allowlistGuard,
-	registeredByHand,
-	type AllowlistSetting,
-} from '../common/manual-registration';
+import { admit } from '../common/admission';
+import { computedWebhookPath } from '../common/computed-webhook-path';
+import { TRIGGER_VERSIONS, triggerNode } from '../common/descriptions';
+import { registeredByHand } from '../common/manual-registration';
+import { readDelivery } from '../common/request';
+import { describeTokenProblem } from '../common/shared-secret';
 import {
 	answerDelivery,
 	answerFromRun,
 	answerVerdict,
 	deliveryWebhook,
-	readDelivery,
 } from '../common/webhook-io';
-import { computedWebhookPath } from '../common/computed-webhook-path';
-import { refuseUnauthorised } from './authentication';
-import { captainAiTriggerProperties, captainWebhookPath } from './description';
-import { CAPTAIN_MEMORY_DEFAULTS } from './catalogue';
-import { captainReceiver, captainRetryKey, type CaptainSettings } from './receiver';
-import { triggerNode } from '../common/descriptions';
-import { INVALID_DELIVERIES_REMEMBERED } from '../common/invalid-deliveries';
-
-interface CaptainOptions {
-	allowedAddresses?: string;
-	dropOutOfOrder?: boolean;
-	output?: CaptainSettings['output'];
-	rememberHours?: number;
-	rememberMaxEvents?: number;
-	invalidDeliveries?: boolean;
-}
-
-function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
-	return context.getNodeParameter('options', {}) as CaptainOptions;
-}
-
-/** Optional: an empty setting means any address. */
-function parseAllowedAddresses(options: CaptainOptions) {
-	const parsed = parseAllowlist(options.allowedAddresses ?? '');
-	return parsed.ranges.length > 0 || parsed.invalid.length > 0 ? parsed : undefined;
-}
-
-const ALLOWLIST: AllowlistSetting = {
-	name: 'Allowed Addresses',
-	read: (context) => parseAllowedAddresses(readOptions(context)),
-};
+import { captainAuthToken } from './authentication';
+import {
+	CAPTAIN_ALLOWLIST,
+	captainAiTriggerProperties,
+	captainWebhookPath,
+	readCaptainSettings,
+} from './description';
+import { captainReceiver } from './receiver';
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -119,7 +91,7 @@ export class CaptainAiTrigger implements INodeType {
 	};
 
 	// Captain.AI has no API to register webhooks (its account manager does it).
-	webhookMethods = registeredByHand(ALLOWLIST);
+	webhookMethods = registeredByHand(CAPTAIN_ALLOWLIST);
 
 	/** Runs first in every run this trigger started: answers the delivery, passes the items on. */
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -127,38 +99,14 @@ export class CaptainAiTrigger implements INodeType {
 	}
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const options = readOptions(this);
+		const settings = readCaptainSettings(this);
 		const request = await readDelivery(this);
-		// Address (or a misconfigured allowlist), then Auth-Token, before anything else.
-		const refusal = await refuseUnauthorised(
-			this,
-			request,
-			allowlistGuard(ALLOWLIST, parseAllowedAddresses(options)),
-		);
-		if (refusal) return answerVerdict(this, refusal);
-
-		const memory = {
-			maxAgeMs: (options.rememberHours ?? CAPTAIN_MEMORY_DEFAULTS.hours) * 3_600_000,
-			maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
-		};
-		const receiver = captainReceiver({
-			// The item-status URL carries one event: no list to choose from (see description.ts).
-			events:
-				this.getNodeParameter('receives', 'events') === 'itemStatus'
-					? []
-					: (this.getNodeParameter('events', []) as string[]),
-			environment: this.getNodeParameter('environment', 'any') as CaptainSettings['environment'],
-			dropOutOfOrder: options.dropOutOfOrder ?? true,
-			output: options.output ?? 'simplified',
-			memory,
+		const refusal = await admit(request, {
+			allowlist: settings.allowlist,
+			secret: settings.checksAuthToken ? captainAuthToken(this) : undefined,
 		});
-		const report = options.invalidDeliveries
-			? {
-					key: captainRetryKey,
-					memory: { maxAgeMs: memory.maxAgeMs, maxEntries: INVALID_DELIVERIES_REMEMBERED },
-				}
-			: undefined;
-		// Address and token were judged above, with the credential read only when needed.
-		return await answerDelivery(this, request, {}, receiver, report);
+		if (refusal) return answerVerdict(this, refusal);
+		const receiver = captainReceiver(settings.events);
+		return await answerDelivery(this, request, receiver, settings.invalidDeliveries);
 	}
 }

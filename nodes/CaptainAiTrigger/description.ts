@@ -1,15 +1,30 @@
-/** The Captain.AI Trigger's parameters, derived from the event catalogue. */
-import type { INodeParameters, INodeProperties } from 'n8n-workflow';
+/** The Captain.AI Trigger's parameters, derived from the event catalogue, and how they are read. */
+import type {
+	IHookFunctions,
+	INodeParameters,
+	INodeProperties,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
+import {
+	addressListField,
+	type AllowlistSetting,
+	allowlistRule,
+	parseAllowlist,
+} from '../common/allowlist';
 import {
 	invalidDeliveriesOption,
 	setupSteps,
-	addressListField,
 	memoryBoundsOptions,
 	optionsCollection,
 	warningNotice,
 } from '../common/descriptions';
+import {
+	INVALID_DELIVERIES_REMEMBERED,
+	type InvalidDeliveryReport,
+} from '../common/invalid-deliveries';
 import { CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, UNLISTED_EVENTS } from './catalogue';
+import { captainRetryKey, type CaptainSettings } from './receiver';
 
 /**
  * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
@@ -176,3 +191,54 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		invalidDeliveriesOption,
 	]),
 ];
+
+interface CaptainOptions {
+	allowedAddresses?: string;
+	dropOutOfOrder?: boolean;
+	output?: CaptainSettings['output'];
+	rememberHours?: number;
+	rememberMaxEvents?: number;
+	invalidDeliveries?: boolean;
+}
+
+function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
+	return context.getNodeParameter('options', {}) as CaptainOptions;
+}
+
+/** Optional: empty means any address. */
+export const CAPTAIN_ALLOWLIST: AllowlistSetting = {
+	name: 'Allowed Addresses',
+	read(context) {
+		const parsed = parseAllowlist(readOptions(context).allowedAddresses ?? '');
+		return parsed.ranges.length > 0 || parsed.invalid.length > 0 ? parsed : undefined;
+	},
+};
+
+/** Everything a delivery is judged by, read from the node's parameters. */
+export function readCaptainSettings(context: IWebhookFunctions) {
+	const options = readOptions(context);
+	const memory = {
+		maxAgeMs: (options.rememberHours ?? CAPTAIN_MEMORY_DEFAULTS.hours) * 3_600_000,
+		maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
+	};
+	const events: CaptainSettings = {
+		// The item-status URL carries one event: no list to choose from (see mainUrlEvents).
+		events:
+			context.getNodeParameter('receives', 'events') === 'itemStatus'
+				? []
+				: (context.getNodeParameter('events', []) as string[]),
+		environment: context.getNodeParameter('environment', 'any') as CaptainSettings['environment'],
+		dropOutOfOrder: options.dropOutOfOrder ?? true,
+		output: options.output ?? 'simplified',
+		memory,
+	};
+	const invalidDeliveries: InvalidDeliveryReport | undefined = options.invalidDeliveries
+		? { key: captainRetryKey, memory: { ...memory, maxEntries: INVALID_DELIVERIES_REMEMBERED } }
+		: undefined;
+	return {
+		allowlist: allowlistRule(CAPTAIN_ALLOWLIST, CAPTAIN_ALLOWLIST.read(context)),
+		checksAuthToken: context.getNodeParameter('authentication', 'authToken') === 'authToken',
+		events,
+		invalidDeliveries,
+	};
+}

@@ -1,10 +1,11 @@
-/** Captain.AI's half of the pipeline: which events the user wants, dedupe, ordering, items. */
+/** Captain.AI's half of the pipeline: which events the user wants, ordering, the items. */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { MemoryLimits } from '../common/dedupe';
 import { fingerprintValue } from '../common/fingerprint';
 import { sameBytesKey } from '../common/invalid-deliveries';
-import type { Emission, Receiver, Selection } from '../common/receive';
+import { isJsonObject } from '../common/json';
+import type { MemoryLimits } from '../common/memory/table';
+import type { Emission, Receiver, Selection } from '../common/pipeline';
 import { findCaptainEvent, isEventSelected } from './catalogue';
 import { type CaptainEvent, parseCaptainEvent } from './schema';
 
@@ -40,15 +41,12 @@ export function orderingTime(createdAtMs: number, now: number): number {
  * Captain counts the attempt and stamps the send time in `metadata`, so those two are left out.
  */
 export function captainRetryKey(body: unknown, rawBody: Uint8Array | undefined): string {
-	if (!isRecord(body) || !isRecord(body.metadata)) return sameBytesKey(body, rawBody);
+	if (!isJsonObject(body) || !isJsonObject(body.metadata)) return sameBytesKey(body, rawBody);
 	const metadata = { ...body.metadata };
 	delete metadata.delivery_attempt;
 	delete metadata.sent_at;
 	return `v:${fingerprintValue({ ...body, metadata })}`;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 type CaptainLayout = { acceptedEvents: MemoryLimits; latestPerEntity: MemoryLimits };
 
@@ -110,38 +108,32 @@ export function captainReceiver(
 			return { wanted: [event] };
 		},
 
+		// event_uuid is the same on every retry of an event: it is the redelivery key.
+		deliveries: 'acceptedEvents',
+		deliveryKey: (event) => event.eventKey,
+		describeDuplicate: (event) => `event ${event.eventId} was already received`,
+
 		emit(event, _wanted, memory, now): Emission {
-			// event_uuid is the same on every retry of an event: it is the redelivery key.
-			const twin = memory.inFlight('acceptedEvents', event.eventKey);
-			if (twin) return { inFlight: twin };
-			if (memory.table('acceptedEvents').has(event.eventKey, now)) {
-				return { ignored: 'duplicate', detail: `event ${event.eventId} was already received` };
-			}
 			const warnings = [...event.warnings];
 			const group = findCaptainEvent(event.name)?.orderingGroup;
-			const orderingKey =
-				settings.dropOutOfOrder && group && event.entityKey
-					? `${group}:${event.entityKey}`
-					: undefined;
-			if (orderingKey) {
+			if (settings.dropOutOfOrder && group && event.entityKey) {
 				const orderedAt = orderingTime(event.createdAtMs, now);
 				if (orderedAt !== event.createdAtMs) {
 					warnings.push(
 						`created_at: later than now; ordered as if created at ${new Date(orderedAt).toISOString()}`,
 					);
 				}
-				const recalled = memory.table<number>('latestPerEntity').recall(orderingKey, now);
+				const latest = memory.slot<number>('latestPerEntity', `${group}:${event.entityKey}`);
 				// Clamped again on the way out: a time saved before this guard existed must not block either.
-				const latest = recalled === undefined ? undefined : orderingTime(recalled, now);
-				if (latest !== undefined && orderedAt < latest) {
+				const latestAt = latest.value === undefined ? undefined : orderingTime(latest.value, now);
+				if (latestAt !== undefined && orderedAt < latestAt) {
 					return {
 						ignored: 'out-of-order',
 						detail: `a newer ${event.name} for ${event.entityId} was already received`,
 					};
 				}
-				memory.remember('latestPerEntity', orderingKey, orderedAt);
+				latest.set(orderedAt);
 			}
-			memory.claim('acceptedEvents', event.eventKey);
 			return { items: [toCaptainItem(event, settings.output, warnings)] };
 		},
 	};

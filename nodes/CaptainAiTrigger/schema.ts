@@ -12,7 +12,7 @@
 import { z } from 'zod/v4';
 
 import { normaliseId } from '../common/fingerprint';
-import type { ParseResult } from '../common/receive';
+import { isJsonObject, ownField } from '../common/json';
 import { advisoryWarnings, removeProtoKeys } from '../common/sanitize';
 import {
 	identifier,
@@ -21,6 +21,7 @@ import {
 	optionalTime,
 	parseProviderTime,
 	parseWith,
+	type ParseResult,
 	providerTime,
 } from '../common/validation';
 import { CAPTAIN_EVENTS, findCaptainEvent } from './catalogue';
@@ -162,14 +163,8 @@ export interface CaptainEvent {
 	warnings: string[];
 }
 
-function ownField(record: Record<string, unknown>, key: string): unknown {
-	return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
-
 export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
-	if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-		return { ok: false, field: '(body)', problem: 'expected a JSON object' };
-	}
+	if (!isJsonObject(body)) return { ok: false, field: '(body)', problem: 'expected a JSON object' };
 	const warnings = removeProtoKeys(body).map(
 		(path) => `${path}: removed (a "__proto__" key would become the prototype of a copy)`,
 	);
@@ -206,9 +201,7 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 		sentEntityId === undefined || sentEntityId === null ? undefined : String(sentEntityId);
 	const eventId = String(sentEventId);
 	const metadata = ownField(raw, 'metadata');
-	const metadataRecord =
-		metadata !== null && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {};
-	const attempt = ownField(metadataRecord, 'delivery_attempt');
+	const attempt = ownField(metadata, 'delivery_attempt');
 	const attemptNumber =
 		typeof attempt === 'number' || typeof attempt === 'string' ? Number(attempt) : NaN;
 	return {
@@ -220,7 +213,7 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 			environment: envelope.event.environment,
 			createdAt: envelope.event.created_at,
 			createdAtMs: parseProviderTime(envelope.event.created_at) as number,
-			sentAt: ownField(metadataRecord, 'sent_at') ?? null,
+			sentAt: ownField(metadata, 'sent_at') ?? null,
 			deliveryAttempt: Number.isFinite(attemptNumber) && attempt !== '' ? attemptNumber : null,
 			entityId,
 			entityKey: entityId === undefined ? undefined : normaliseId(entityId),

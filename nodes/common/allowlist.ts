@@ -1,7 +1,13 @@
 /**
- * Source-address allowlists: parse the user's entries once, then judge the client address
- * that n8n resolved (Express `req.ip`, which honours N8N_PROXY_HOPS) — never a raw header.
+ * Source-address allowlists, the whole feature: the editor field, parsing the user's entries,
+ * judging the client address that n8n resolved (Express `req.ip`, which honours
+ * N8N_PROXY_HOPS; never a raw header), and the refusal. Strict: IPv4 and IPv6 with CIDR
+ * prefixes, IPv4-mapped IPv6 judged as IPv4, leading zeros refused.
  */
+import type { IHookFunctions, INodeProperties, IWebhookFunctions } from 'n8n-workflow';
+
+import { refuse, type Refused } from './answers';
+import type { IncomingRequest } from './request';
 import { splitList } from './validation';
 
 export interface AddressRange {
@@ -179,4 +185,62 @@ export function displayAddress(clientAddress: string | undefined): string {
 /** The message for allowlist entries that are not addresses, naming the setting they are in. */
 export function describeInvalidAddresses(settingName: string, invalid: readonly string[]): string {
 	return `${settingName}: ${invalid.map((entry) => `"${entry}"`).join(', ')} is not an IP address or CIDR range`;
+}
+
+/** A node's allowlist as the admission stage applies it. */
+export interface AllowlistRule {
+	/** The setting's name in the editor, for messages. */
+	setting: string;
+	ranges: readonly AddressRange[];
+	/** Entries that are not addresses: the node refuses everything until they are fixed. */
+	invalid: readonly string[];
+}
+
+/** A node's allowlist setting: its name in the editor, and how to read it from the node. */
+export interface AllowlistSetting {
+	name: string;
+	/** `undefined` when the user turned the address check off. */
+	read(context: IHookFunctions | IWebhookFunctions): ParsedAllowlist | undefined;
+}
+
+export function allowlistRule(setting: AllowlistSetting, parsed: ParsedAllowlist | undefined) {
+	return parsed && { setting: setting.name, ranges: parsed.ranges, invalid: parsed.invalid };
+}
+
+const PROXY_HINT =
+	"The request came through a proxy, but n8n does not trust proxies, so the proxy's own address was judged. If n8n can be reached only through that proxy, set N8N_PROXY_HOPS to the number of proxies in front of n8n.";
+
+/** The refusal for a client the allowlist does not cover; `undefined` when it is allowed. */
+export function judgeAddress(
+	request: Pick<IncomingRequest, 'clientAddress' | 'proxyTrusted' | 'headers'>,
+	rule: AllowlistRule,
+): Refused | undefined {
+	if (isAddressAllowed(request.clientAddress, rule.ranges)) return undefined;
+	// Only for a caller that can be a reverse proxy (loopback or private network): to anyone
+	// else, X-Forwarded-For is a claim, and the advice would be to believe it.
+	const cameThroughUntrustedProxy =
+		request.headers['x-forwarded-for'] !== undefined &&
+		!request.proxyTrusted &&
+		isPrivateAddress(request.clientAddress);
+	return refuse.address(
+		displayAddress(request.clientAddress),
+		cameThroughUntrustedProxy ? PROXY_HINT : undefined,
+	);
+}
+
+/** The editor field: addresses or CIDR ranges, separated by commas, spaces or new lines. */
+export function addressListField(field: {
+	displayName: string;
+	name: string;
+	placeholder: string;
+	description: string;
+}): INodeProperties {
+	return {
+		displayName: field.displayName,
+		name: field.name,
+		type: 'string',
+		default: '',
+		placeholder: field.placeholder,
+		description: `${field.description} Behind a reverse proxy, n8n must be told to trust it (see the docs)`,
+	};
 }

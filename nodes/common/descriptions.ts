@@ -1,8 +1,16 @@
 /**
- * Editor parameters both trigger nodes have, written once: the bounds of the node's memory, an
- * address-list field, and a warning notice. Defaults come from each provider's catalogue.
+ * What both trigger nodes show n8n, written once: their versions, that they are triggers, and
+ * the editor parameters they share (memory bounds, setup steps, warnings, the Invalid
+ * Deliveries switch, Options). Defaults come from each provider's catalogue.
  */
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
+
+/**
+ * Both nodes' versions. Version 2 behaves exactly as 1: n8n evaluates an expression on every
+ * request to a version-1 webhook node (parseRequestBody: the old Webhook node's binaryData
+ * option), which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
+ */
+export const TRIGGER_VERSIONS = { version: [1, 2], defaultVersion: 2 };
 
 /** How many things and how long the node remembers, inside its Options. */
 export function memoryBoundsOptions({
@@ -41,23 +49,6 @@ export function memoryBoundsOptions({
 			description: hoursDescription,
 		},
 	];
-}
-
-/** A comma-separated list of IPv4/IPv6 addresses or CIDR ranges, judged as n8n resolves clients. */
-export function addressListField(field: {
-	displayName: string;
-	name: string;
-	placeholder: string;
-	description: string;
-}): INodeProperties {
-	return {
-		displayName: field.displayName,
-		name: field.name,
-		type: 'string',
-		default: '',
-		placeholder: field.placeholder,
-		description: `${field.description} Behind a reverse proxy, n8n must be told to trust it (see the docs)`,
-	};
 }
 
 /**

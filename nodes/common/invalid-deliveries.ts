@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { MemoryLimits } from './dedupe';
+import type { MemoryLimits } from './memory/table';
 import { bodyFingerprint } from './fingerprint';
 
 /** The body is passed on as text, cut here: a hostile body must not become a huge or deeply

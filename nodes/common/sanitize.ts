@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod/v4';
 
+import { ownField } from './json';
 import { describePath } from './validation';
 
 /**
@@ -58,13 +59,8 @@ export function describeValue(value: unknown): string {
 function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 	let value = root;
 	for (const part of path) {
-		if (
-			value === null ||
-			typeof value !== 'object' ||
-			!Object.prototype.hasOwnProperty.call(value, part)
-		)
-			return undefined;
-		value = (value as Record<PropertyKey, unknown>)[part];
+		value = ownField(value, part);
+		if (value === undefined) return undefined;
 	}
 	return value;
 }

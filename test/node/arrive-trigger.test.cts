@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
-import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/dedupe';
+import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 

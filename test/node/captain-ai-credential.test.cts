@@ -5,7 +5,7 @@
  */
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 

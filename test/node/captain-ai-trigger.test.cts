@@ -5,10 +5,12 @@ import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
 import {
 	MAX_DELIVERIES_IN_FLIGHT,
 	MAX_IN_FLIGHT_WAIT_MS,
+} from '../../nodes/common/memory/backpressure';
+import {
 	SAVE_INTERVAL_MS,
 	SETTLE_MS,
 	forgetProcessMemory,
-} from '../../nodes/common/dedupe';
+} from '../../nodes/common/memory/node-memory';
 import { fixtureNames, loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow, n8nLogger } from '../helpers/webhook-harness.cjs';
 

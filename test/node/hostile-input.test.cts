@@ -6,8 +6,9 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
-import { receive, type Receiver } from '../../nodes/common/receive';
+import { forgetProcessMemory } from '../../nodes/common/memory/node-memory';
+import { statusOf } from '../../nodes/common/answers';
+import { judgeDelivery, type Receiver } from '../../nodes/common/pipeline';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { type FakeRequest, SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
@@ -72,7 +73,7 @@ async function validCaptainStillWorks(workflow: SavedWorkflow) {
 	});
 }
 
-describe('1. nothing in receive() throws', () => {
+describe('1. nothing in the pipeline throws', () => {
 	test.each([3_000, 10_000, 100_000])(
 		'ARRIVE: a valid call with an extra field nested %i levels → accepted, one item',
 		async (depth) => {
@@ -112,8 +113,8 @@ describe('1. nothing in receive() throws', () => {
 	test('a receiver that throws anywhere gives a 400 verdict, never a thrown error', () => {
 		const broken = (
 			where: 'parse' | 'select' | 'emit',
-		): Receiver<unknown, unknown, Record<string, never>> => ({
-			memoryLayout: {},
+		): Receiver<unknown, unknown, { seen: { maxEntries: number; maxAgeMs: number } }> => ({
+			memoryLayout: { seen: { maxEntries: 10, maxAgeMs: 60_000 } },
 			parse: (body) => {
 				if (where === 'parse') throw new RangeError('Maximum call stack size exceeded');
 				return { ok: true, event: body };
@@ -122,23 +123,25 @@ describe('1. nothing in receive() throws', () => {
 				if (where === 'select') throw new TypeError('boom');
 				return { wanted: [event] };
 			},
+			deliveries: 'seen',
+			deliveryKey: () => 'the-delivery',
+			describeDuplicate: () => 'seen',
 			emit: () => {
 				throw new Error('emit failed');
 			},
 		});
 		for (const where of ['parse', 'select', 'emit'] as const) {
-			const verdict = receive(
-				{ clientAddress: '127.0.0.1', proxyTrusted: false, headers: {}, body: {} },
-				{},
+			const verdict = judgeDelivery(
+				{ body: {} },
 				broken(where),
 				{ scope: `broken-${where}`, newRevision: () => 'r' },
 				0,
 			);
 			expect(verdict).toMatchObject({
 				outcome: 'refused',
-				status: 400,
 				body: { error: 'unprocessable body', field: '(body)' },
 			});
+			expect(statusOf(verdict)).toBe(400);
 			expect(String(verdict.outcome === 'refused' && verdict.body.problem)).not.toMatch(/\n\s+at /);
 		}
 	});

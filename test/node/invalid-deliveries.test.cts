@@ -8,7 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { INVALID_BODY_TEXT_LIMIT } from '../../nodes/common/invalid-deliveries';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';

@@ -4,7 +4,7 @@
  */
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
-import { forgetProcessMemory } from '../../nodes/common/dedupe';
+import { forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 

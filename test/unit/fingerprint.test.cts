@@ -1,7 +1,6 @@
 import { createHash } from 'crypto';
 
 import { isPrivateAddress } from '../../nodes/common/allowlist';
-import { judgeSharedSecret } from '../../nodes/common/auth-token';
 import {
 	bodyFingerprint,
 	fingerprintBytes,
@@ -90,39 +89,6 @@ describe('removeProtoKeys', () => {
 
 	test('survives 100 000 levels of nesting', () => {
 		expect(removeProtoKeys(nested(100_000))).toEqual([]);
-	});
-});
-
-describe('judgeSharedSecret', () => {
-	const expected = 'a-long-shared-secret-0123456789';
-	test('accepts the token sent once', () => {
-		expect(
-			judgeSharedSecret(
-				{ 'auth-token': expected },
-				['Auth-Token', expected],
-				'Auth-Token',
-				expected,
-			),
-		).toBeUndefined();
-	});
-
-	test('a header sent twice is refused as such, even with the right token in both (Node joins them)', () => {
-		const joined = `${expected}, ${expected}`;
-		expect(
-			judgeSharedSecret(
-				{ 'auth-token': joined },
-				['Auth-Token', expected, 'auth-token', expected],
-				'Auth-Token',
-				expected,
-			),
-		).toBe('Auth-Token header sent 2 times; send it once');
-	});
-
-	test('missing and wrong tokens', () => {
-		expect(judgeSharedSecret({}, [], 'Auth-Token', expected)).toBe('missing Auth-Token header');
-		expect(
-			judgeSharedSecret({ 'auth-token': `${expected}x` }, undefined, 'Auth-Token', expected),
-		).toBe('invalid Auth-Token');
 	});
 });
 

@@ -143,7 +143,7 @@ export interface NodeE2ESuite {
 	/**
 	 * Called SETTLE_WAIT_MS after `beforeRestart`, before the restart: sends each workflow whose
 	 * memory must survive a delivery it drops, which carries the save that makes its entries
-	 * count after a restart (see nodes/common/dedupe.ts, SETTLE_MS).
+	 * count after a restart (see nodes/common/memory/node-memory.ts, SETTLE_MS).
 	 */
 	settleBeforeRestart(): Promise<void>;
 	declareTestsAfterRestart(): void;
