@@ -1,7 +1,7 @@
 /**
  * End-to-end suite: the packed package installed into a real n8n (each version in
  * N8N_E2E_VERSIONS, default 2.41.1,1.123.81), driven over HTTP. Slow: n8n starts take 10–40 s.
- * Run with `npm run test:e2e` (builds first). n8n installs are cached, see test/real-n8n/install.js.
+ * Run with `npm run test:e2e` (builds first). n8n installs are cached, see tools/real-n8n/install.js.
  */
 module.exports = {
 	preset: 'ts-jest',

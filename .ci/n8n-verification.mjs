@@ -7,7 +7,7 @@
 //
 // Usage: node .ci/n8n-verification.mjs   (builds nothing: run `npm run build` first)
 // Fails on any error or warning. The scanner is installed once into the project's cache folder
-// (test/real-n8n/install.js cacheRoot), outside node_modules: it is n8n's tool, not a dependency.
+// (tools/real-n8n/install.js cacheRoot), outside node_modules: it is n8n's tool, not a dependency.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const SCANNER_VERSION = '0.32.0';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { cacheRoot } = require('../test/real-n8n/install.js');
+const { cacheRoot } = require('../tools/real-n8n/install.js');
 
 function ensureScanner() {
 	const dir = join(cacheRoot(), `scan-community-package-${SCANNER_VERSION}`);

@@ -1,4 +1,4 @@
-// One batch of deliveries against a running n8n (test/real-n8n/n8n.cjs), the unit that
+// One batch of deliveries against a running n8n (tools/real-n8n/n8n.cjs), the unit that
 // bench/compare.mjs and bench/real-n8n.mjs measure in interleaved rounds.
 
 /**

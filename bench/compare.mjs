@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import harness from '../test/real-n8n/n8n.cjs';
+import harness from '../tools/real-n8n/n8n.cjs';
 import { median, runBatch } from './batches.mjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 

@@ -31,8 +31,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import deliveries from '../test/real-n8n/deliveries.js';
-import harness from '../test/real-n8n/n8n.cjs';
+import deliveries from '../tools/real-n8n/deliveries.js';
+import harness from '../tools/real-n8n/n8n.cjs';
 import { ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, nodeOutputItems, sleep } = harness;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import harness from '../test/real-n8n/n8n.cjs';
+import harness from '../tools/real-n8n/n8n.cjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 
 const { N8n, sleep } = harness;

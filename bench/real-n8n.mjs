@@ -19,7 +19,7 @@ import { join } from 'node:path';
 
 import { createRequire } from 'node:module';
 
-import harness from '../test/real-n8n/n8n.cjs';
+import harness from '../tools/real-n8n/n8n.cjs';
 import { median, runBatch } from './batches.mjs';
 import { publishScenarios, ENGINE_MODES } from './scenarios.mjs';
 

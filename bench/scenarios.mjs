@@ -1,4 +1,4 @@
-// The outcomes the benchmarks measure, published into a running n8n (test/real-n8n/n8n.cjs):
+// The outcomes the benchmarks measure, published into a running n8n (tools/real-n8n/n8n.cjs):
 // one workflow per trigger setting, and for each outcome a request maker. Shared by
 // bench/isolates.mjs (what the expression engine does per request) and bench/compare.mjs
 // (requests per second, two builds of the package side by side).

@@ -34,8 +34,8 @@ import { join, resolve } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.cjs';
+import deliveries from '../../tools/real-n8n/deliveries.js';
+import harness from '../../tools/real-n8n/n8n.cjs';
 
 // ------------------------------------------------------------------------------------------
 // Expected texts: the one place to update when the wording changes.

@@ -1,5 +1,5 @@
 /**
- * Issue 10's hostile-input corpus against a real n8n: every case's answer as README documents
+ * The hostile-input corpus against a real n8n: every case's answer as the docs document
  * it, no execution for what is refused or ignored, and a valid delivery right after each case
  * still accepted and run. All of n8n 2.41.1's corpus; on n8n 1.x the cases marked `subset`.
  * Prints `corpus: N passed, M failed` per n8n version.

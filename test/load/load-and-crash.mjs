@@ -18,8 +18,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.cjs';
+import deliveries from '../../tools/real-n8n/deliveries.js';
+import harness from '../../tools/real-n8n/n8n.cjs';
 
 const { N8n } = harness;
 const {

@@ -1,5 +1,5 @@
 /**
- * Issue 10's findings, through the nodes' real webhook(): each case asserts the answer and
+ * Hostile and odd input, through the nodes' real webhook(): each case asserts the answer and
  * whether an execution would start, and that a valid delivery right after still works.
  */
 import type { IDataObject } from 'n8n-workflow';

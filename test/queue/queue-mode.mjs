@@ -19,9 +19,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import deliveries from '../real-n8n/deliveries.js';
-import harness from '../real-n8n/n8n.cjs';
-import services from '../real-n8n/services.js';
+import deliveries from '../../tools/real-n8n/deliveries.js';
+import harness from '../../tools/real-n8n/n8n.cjs';
+import services from '../../tools/real-n8n/services.js';
 
 const { N8n, freePort, httpRequest, sleep } = harness;
 const { Services } = services;

@@ -17,7 +17,7 @@ import {
 	httpRequest,
 	nodeOutputItems,
 	sleep,
-} from '../../real-n8n/n8n.cjs';
+} from '../../../tools/real-n8n/n8n.cjs';
 
 export {
 	N8n,

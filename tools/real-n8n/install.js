@@ -3,7 +3,7 @@
 // nodes inside the same n8n a user runs. Idempotent: a finished install is marked and reused.
 //
 // CommonJS so that both the jest e2e suite (ts-jest, CommonJS) and dev.mjs can load it.
-// Usage: node test/real-n8n/install.js [n8nVersion ...]   (prints one JSON line per version)
+// Usage: node tools/real-n8n/install.js [n8nVersion ...]   (prints one JSON line per version)
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, writeFileSync, rmSync } = require('node:fs');

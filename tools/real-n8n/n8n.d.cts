@@ -1,4 +1,4 @@
-// Types for n8n.cjs (CommonJS, shared by the e2e suite and dev.mjs).
+// Types for n8n.cjs (CommonJS, shared by the e2e suite, the tools and the benchmarks).
 
 export interface HttpAnswer {
 	status: number;

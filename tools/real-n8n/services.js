@@ -204,7 +204,7 @@ class Services {
       proxy_connect_timeout 2s;
       proxy_read_timeout 60s;
     }`;
-		const config = `# written by test/real-n8n/services.js
+		const config = `# written by tools/real-n8n/services.js
 worker_processes 1;
 daemon off;
 pid ${prefix}/nginx.pid;

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import harness from './n8n.cjs';
+import harness from './real-n8n/n8n.cjs';
 
 const { N8n, REPO_ROOT } = harness;
 
