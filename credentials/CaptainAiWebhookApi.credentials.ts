@@ -18,8 +18,9 @@ export class CaptainAiWebhookApi implements ICredentialType {
 		dark: 'file:../nodes/CaptainAiTrigger/captainAi.dark.svg',
 	};
 
-	// No #anchor: n8n appends tracking parameters to this URL, after any anchor.
-	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-captain-arrive';
+	// The README on GitHub, where its relative links work; the same owner as package.json's
+	// repository. No #anchor: n8n appends tracking parameters to this URL, after any anchor.
+	documentationUrl = 'https://github.com/OWNER-TO-SET/n8n-nodes-captain-arrive';
 
 	properties: INodeProperties[] = [
 		{
