@@ -2,6 +2,8 @@
  * The ARRIVE Trigger: wiring only. n8n's request goes to the shared pipeline (receive.ts) with
  * ARRIVE's half of it (receiver.ts); an accepted call is answered from the node's own run.
  */
+// First: on an n8n older than the minimum, fail here with a message naming it, before zod/v4.
+import '../common/n8n-version';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,

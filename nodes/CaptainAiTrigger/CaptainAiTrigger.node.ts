@@ -4,6 +4,8 @@
  * the shared pipeline (receive.ts) with Captain's half of it (receiver.ts); an accepted event is
  * answered from the node's own run.
  */
+// First: on an n8n older than the minimum, fail here with a message naming it, before zod/v4.
+import '../common/n8n-version';
 import {
 	type ICredentialTestFunctions,
 	type ICredentialsDecrypted,
