@@ -3,6 +3,8 @@
  * pipeline with ARRIVE's half of it (receiver.ts), and answered; an accepted call is answered
  * from the node's own run.
  */
+// First: on an n8n older than the minimum, fail here with a message naming it, before zod/v4.
+import '../common/n8n-version';
 import {
 	type IExecuteFunctions,
 	type INodeExecutionData,

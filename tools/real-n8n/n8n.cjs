@@ -625,6 +625,13 @@ class N8n {
 			all.push(...page.data);
 			cursor = page.nextCursor;
 		} while (cursor);
+		// n8n 1.100.1 lists executions without their status (its public API selects `finished` and
+		// the times only; 1.123.81 and 2.41.1 list it); its answer for one execution has it.
+		for (const execution of all.filter((listed) => listed.status === undefined)) {
+			execution.status = (
+				await this.api('GET', `/executions/${execution.id}?includeData=false`)
+			).status;
+		}
 		return all;
 	}
 

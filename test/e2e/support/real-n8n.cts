@@ -82,6 +82,17 @@ export const N8N_RESTART_TIMEOUT_MS = 5 * 60_000;
 /** How long to wait before concluding that a request started no execution. */
 export const SETTLE_MS = Number(process.env.CAPTAIN_ARRIVE_E2E_SETTLE_MS ?? 1500);
 
+/** Whether n8n `version` is `minimum` or newer (x.y.z, compared part by part). */
+export function versionAtLeast(version: string, minimum: string): boolean {
+	const have = version.split('.').map(Number);
+	const want = minimum.split('.').map(Number);
+	for (let i = 0; i < Math.max(have.length, want.length); i++) {
+		const difference = (have[i] ?? 0) - (want[i] ?? 0);
+		if (difference !== 0) return difference > 0;
+	}
+	return true;
+}
+
 export function e2eVersions(): string[] {
 	return (process.env.N8N_E2E_VERSIONS ?? '2.41.1,1.123.81')
 		.split(',')
