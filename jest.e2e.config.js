@@ -1,6 +1,6 @@
 /**
  * End-to-end suite: the packed package installed into a real n8n (each version in
- * N8N_E2E_VERSIONS, default 2.41.1,1.123.81), driven over HTTP. Slow: n8n starts take 10–40 s.
+ * N8N_E2E_VERSIONS, default 2.41.1,1.123.81,1.100.1: the newest this registry serves, the last 1.x, the oldest supported), driven over HTTP. Slow: n8n starts take 10–40 s.
  * Run with `npm run test:e2e` (builds first). n8n installs are cached, see tools/real-n8n/install.js.
  */
 module.exports = {

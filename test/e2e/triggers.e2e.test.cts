@@ -1,5 +1,5 @@
 /**
- * The package in a real n8n, per version in N8N_E2E_VERSIONS (default 2.41.1,1.123.81): packed,
+ * The package in a real n8n, per version in N8N_E2E_VERSIONS (default 2.41.1,1.123.81,1.100.1): packed,
  * installed into <userFolder>/.n8n/nodes as a user does, driven over HTTP only. One n8n per
  * version, restarted once (with N8N_PROXY_HOPS=1) for the cases that need a restart.
  *

@@ -94,7 +94,7 @@ export function versionAtLeast(version: string, minimum: string): boolean {
 }
 
 export function e2eVersions(): string[] {
-	return (process.env.N8N_E2E_VERSIONS ?? '2.41.1,1.123.81')
+	return (process.env.N8N_E2E_VERSIONS ?? '2.41.1,1.123.81,1.100.1')
 		.split(',')
 		.map((version) => version.trim())
 		.filter(Boolean);
