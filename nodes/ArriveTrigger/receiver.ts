@@ -15,8 +15,8 @@ import type { ParseResult } from '../common/validation';
 import { ACK_TOKENS_PER_TRIP, type EmitMode, REDELIVERY_MEMORY, statusCategory } from './catalogue';
 import { type ArriveCall, type ArriveTrip, parseArriveCall } from './schema';
 
-export type ArriveEnvironmentFilter = 'both' | 'production' | 'sandbox';
-export type OutputMode = 'perTrip' | 'perCall';
+type ArriveEnvironmentFilter = 'both' | 'production' | 'sandbox';
+type OutputMode = 'perTrip' | 'perCall';
 
 export interface ArriveSettings {
 	emit: EmitMode;
@@ -48,7 +48,7 @@ type ArriveLayout = { acceptedCalls: MemoryLimits; trips: MemoryLimits };
  * ARRIVE's id of the trip; a trip without track tokens is keyed by customer and site. Ids are
  * normalised (see normaliseId): the same UUID in another case is the same trip.
  */
-export function tripKey(trip: Trip['parsed']): string {
+function tripKey(trip: Trip['parsed']): string {
 	const destId = trip.track_tokens?.[0]?.dest_id;
 	return destId
 		? `trip:${normaliseId(destId)}`
@@ -59,7 +59,7 @@ export function tripKey(trip: Trip['parsed']): string {
  * The ack token as the node compares it. An empty or blank token is no token: counting it as
  * one would report a new approach that ARRIVE never signalled.
  */
-export function ackTokenOf(trip: Trip['parsed']): string | undefined {
+function ackTokenOf(trip: Trip['parsed']): string | undefined {
 	const token = trip.ack?.token;
 	if (token === undefined || token === null) return undefined;
 	const normalised = normaliseId(String(token));
@@ -81,7 +81,7 @@ function textOrNull(value: unknown): string | null {
 }
 
 /** Flat, clearly named fields: a no-code user maps `customerPhone`, not `customer.sms_number`. */
-export function toTripFields(
+function toTripFields(
 	trip: Trip,
 	why: { previousStatus: string | null; isNewAckToken: boolean },
 	warnings: readonly string[] = trip.warnings,

@@ -100,7 +100,7 @@ const advisoryCall = z.looseObject({
 	version: z.string(),
 });
 
-export type ArriveEstimate = z.infer<typeof strictEstimate>;
+type ArriveEstimate = z.infer<typeof strictEstimate>;
 
 export interface ArriveTrip {
 	/** The strictly checked fields. */

@@ -8,7 +8,7 @@ import type { IWebhookFunctions } from 'n8n-workflow';
 import type { Admission } from '../common/admission';
 import { CredentialCache } from '../common/credential-cache';
 
-export const CAPTAIN_CREDENTIAL = 'captainAiWebhookApi';
+const CAPTAIN_CREDENTIAL = 'captainAiWebhookApi';
 
 /** Shared by every Captain.AI Trigger of this n8n process; keyed per workflow, node and credential. */
 export const captainTokens = new CredentialCache(() => Date.now());

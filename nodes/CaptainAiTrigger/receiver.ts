@@ -9,8 +9,8 @@ import type { Emission, Receiver, Selection } from '../common/pipeline';
 import { findCaptainEvent, isEventSelected } from './catalogue';
 import { type CaptainEvent, parseCaptainEvent } from './schema';
 
-export type CaptainEnvironmentFilter = 'any' | 'production' | 'nonProduction';
-export type CaptainOutput = 'simplified' | 'raw';
+type CaptainEnvironmentFilter = 'any' | 'production' | 'nonProduction';
+type CaptainOutput = 'simplified' | 'raw';
 
 export interface CaptainSettings {
 	events: string[];
@@ -27,10 +27,10 @@ export interface CaptainSettings {
  * otherwise make every genuine later event for its entity look older for as long as the
  * memory lasts. So one event can hold an entity back for at most this long.
  */
-export const FUTURE_ALLOWANCE_MS = 60_000;
+const FUTURE_ALLOWANCE_MS = 60_000;
 
 /** The time an event is ordered by: `created_at`, but never later than now plus the allowance. */
-export function orderingTime(createdAtMs: number, now: number): number {
+function orderingTime(createdAtMs: number, now: number): number {
 	// Unix seconds like 1e306 overflow to ±Infinity, which the saved memory cannot hold.
 	if (!Number.isFinite(createdAtMs)) return createdAtMs > 0 ? now + FUTURE_ALLOWANCE_MS : 0;
 	return Math.min(createdAtMs, now + FUTURE_ALLOWANCE_MS);
@@ -57,7 +57,7 @@ function wantsEnvironment(environment: string, filter: CaptainEnvironmentFilter)
 }
 
 /** Envelope fields under names a no-code user can map; `data` fields follow at the top level. */
-export function toCaptainItem(
+function toCaptainItem(
 	event: CaptainEvent,
 	output: CaptainOutput,
 	warnings: readonly string[] = event.warnings,

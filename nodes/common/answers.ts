@@ -9,7 +9,7 @@ import type { Delivery } from './memory/node-memory';
 import { RETRY_AFTER_SECONDS } from './memory/backpressure';
 
 /** Why a request is refused; it starts nothing. */
-export type RefusalReason =
+type RefusalReason =
 	/** A setting cannot work (an allowlist entry that is no address): fail closed, loudly. */
 	| 'misconfigured'
 	| 'address not allowed'
@@ -42,7 +42,7 @@ export type Verdict =
 	| { outcome: 'reported'; refusal: Refused; items: IDataObject[]; delivery: Delivery };
 
 /** The HTTP status of each verdict: the one place a provider's answer is decided. */
-export const HTTP_STATUS = {
+const HTTP_STATUS = {
 	misconfigured: 500,
 	'address not allowed': 403,
 	unauthenticated: 401,

@@ -28,7 +28,7 @@ export interface CredentialCacheTiming {
 	maxEntries: number;
 }
 
-export const CREDENTIAL_CACHE_DEFAULTS: CredentialCacheTiming = {
+const CREDENTIAL_CACHE_DEFAULTS: CredentialCacheTiming = {
 	freshForMs: 5_000,
 	recheckAfterMs: 1_000,
 	maxEntries: 1_000,

@@ -4,7 +4,7 @@
  * refusals must not fill that log, so each node and reason gets at most one line a minute; the
  * next line says how many were left unsaid. Plain module: the clock comes from the caller.
  */
-export const REFUSAL_LOG_INTERVAL_MS = 60_000;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** Node-and-reason pairs tracked at once; the oldest is forgotten first. */
 const MAX_TRACKED_REASONS = 1000;

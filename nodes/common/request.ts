@@ -47,7 +47,7 @@ async function readBodyNotReadByN8n(context: IWebhookFunctions): Promise<void> {
  * n8n parses JSON bodies only when the content type says JSON. Captain.AI does not document
  * its content type, so a body that reached us as text or only as raw bytes is parsed here.
  */
-export function decodeBody(body: unknown, rawBody: unknown): unknown {
+function decodeBody(body: unknown, rawBody: unknown): unknown {
 	const isEmptyObject = isJsonObject(body) && Object.keys(body).length === 0;
 	let text: string | undefined;
 	if (typeof body === 'string') text = body;

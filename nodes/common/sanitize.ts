@@ -47,7 +47,7 @@ export function removeProtoKeys(body: unknown): string[] {
  * A short description of a value for a warning: what a sender can look for in its payload,
  * never the whole value (it may be large or personal).
  */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'an array';
 	if (typeof value === 'object') return 'an object';

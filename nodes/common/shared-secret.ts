@@ -32,7 +32,7 @@ export function readSecretHeader(
 }
 
 /** Minimum length below which a shared secret is easy to guess. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /**
  * What is wrong with a secret before it is ever used, for the credential test: the provider

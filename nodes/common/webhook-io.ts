@@ -33,7 +33,7 @@ function nodeScope(context: IWebhookFunctions): string {
 }
 
 /** Memory is kept per node; test deliveries (to the Test URL) get their own. */
-export function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
+function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	const isTest = context.getMode() === 'manual';
 	return {
 		scope: `${nodeScope(context)}:${isTest ? 'test' : 'production'}`,

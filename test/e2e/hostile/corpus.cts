@@ -29,7 +29,7 @@ export interface Answer {
 }
 
 /** What an answer must be: the status, and fields the JSON body must contain (RegExp: matches). */
-export interface ExpectedAnswer {
+interface ExpectedAnswer {
 	status: number;
 	body?: unknown;
 	/** Checks on the answer beyond `body`, e.g. "no hint". Returns a problem or undefined. */
@@ -171,7 +171,7 @@ function sendLarge(
 }
 
 /** One request, on its own connection, with full control of the headers sent. */
-export function send(url: string, request: SentRequest): Promise<Answer> {
+function send(url: string, request: SentRequest): Promise<Answer> {
 	const { body } = request;
 	const payload =
 		body === undefined
@@ -207,7 +207,7 @@ export function send(url: string, request: SentRequest): Promise<Answer> {
 }
 
 /** Problems with `actual` against a partial `expected`: objects by key, RegExp by match. */
-export function mismatches(actual: unknown, expected: unknown, path = 'body'): string[] {
+function mismatches(actual: unknown, expected: unknown, path = 'body'): string[] {
 	if (expected instanceof RegExp) {
 		return typeof actual === 'string' && expected.test(actual)
 			? []

@@ -14,23 +14,13 @@ import {
 	N8n,
 	type Workflow,
 	type WorkflowInput,
-	httpRequest,
 	nodeOutputItems,
 	sleep,
 } from '../../../tools/real-n8n/n8n.cjs';
 
-export {
-	N8n,
-	httpRequest,
-	nodeOutputItems,
-	sleep,
-	type Execution,
-	type HttpAnswer,
-	type Workflow,
-	type WorkflowInput,
-};
+export { N8n, nodeOutputItems, sleep, type Execution, type HttpAnswer, type WorkflowInput };
 
-export const PACKAGE = 'n8n-nodes-captain-arrive';
+const PACKAGE = 'n8n-nodes-captain-arrive';
 export const NODE_TYPES = {
 	captainAiTrigger: `${PACKAGE}.captainAiTrigger`,
 	arriveTrigger: `${PACKAGE}.arriveTrigger`,
