@@ -112,6 +112,8 @@ export function captainReceiver(
 		deliveries: 'acceptedEvents',
 		deliveryKey: (event) => event.eventKey,
 		describeDuplicate: (event) => `event ${event.eventId} was already received`,
+		// Captain resends only what got no 2xx, with growing delays: saves stay coalesced.
+		resendsRegardless: false,
 
 		emit(event, _wanted, memory, now): Emission {
 			const warnings = [...event.warnings];
