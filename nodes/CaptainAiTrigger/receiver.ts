@@ -6,7 +6,7 @@ import { sameBytesKey } from '../common/invalid-deliveries';
 import { isJsonObject } from '../common/json';
 import type { MemoryLimits } from '../common/memory/table';
 import type { Emission, Receiver, Selection } from '../common/pipeline';
-import { findCaptainEvent, isEventSelected } from './catalogue';
+import { isEventSelected } from './catalogue';
 import { type CaptainEvent, parseCaptainEvent } from './schema';
 
 type CaptainEnvironmentFilter = 'any' | 'production' | 'nonProduction';
@@ -64,7 +64,7 @@ function toCaptainItem(
 ): IDataObject {
 	// Raw output is the body exactly as sent (less any `__proto__` key): no field is added to it.
 	if (output === 'raw') return event.body as IDataObject;
-	const kind = findCaptainEvent(event.name);
+	const kind = event.kind;
 	const envelope: IDataObject = {
 		event: event.name,
 		eventId: event.eventId,
@@ -117,7 +117,7 @@ export function captainReceiver(
 
 		emit(event, _wanted, memory, now): Emission {
 			const warnings = [...event.warnings];
-			const group = findCaptainEvent(event.name)?.orderingGroup;
+			const group = event.kind?.orderingGroup;
 			if (settings.dropOutOfOrder && group && event.entityKey) {
 				const orderedAt = orderingTime(event.createdAtMs, now);
 				if (orderedAt !== event.createdAtMs) {
