@@ -1,9 +1,13 @@
 // Sending streams of deliveries to a real n8n and reading back what it ran: shared by the load
-// and crash test (test/load/) and the queue-mode test (test/queue/). A delivery is a function
-// returning { url, body, headers, key }: `key` names the event (or trip arrival) it carries.
+// and crash test (test/load/), the queue-mode test (test/queue/) and the provider simulation
+// (test/restarts/). A delivery is a function returning { url, body, headers, key }: `key` names
+// the event (or trip arrival) it carries. `providerAttempt` is one attempt with a provider's
+// deadline, for senders that model a provider's own retry rules.
 //
 // CommonJS, no dependencies beyond Node's standard library.
 'use strict';
+const http = require('node:http');
+
 const { httpRequest, nodeOutputItems, sleep } = require('./n8n.cjs');
 
 function percentile(sorted, p) {
@@ -16,6 +20,59 @@ function percentile(sorted, p) {
 function answerLabel(answer) {
 	const body = answer.body ?? {};
 	return `${answer.status} ${body.status === 'ignored' ? body.reason : (body.status ?? body.error ?? body.message ?? '')}`.trim();
+}
+
+/**
+ * One attempt as a provider makes it: a POST on its own connection with a hard deadline from
+ * the moment it is sent (then the connection is dropped, as a client timeout does, and the
+ * attempt has failed). Never rejects: `{ status, body, ms }` when answered in time, else
+ * `{ failure, ms }` with 'timeout' or the connection error's code (ECONNREFUSED, ECONNRESET…).
+ */
+function providerAttempt(url, { headers = {}, body, deadlineMs }) {
+	return new Promise((resolve) => {
+		const payload = typeof body === 'string' ? body : JSON.stringify(body);
+		const started = Date.now();
+		let settled = false;
+		const finish = (result) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			resolve({ ...result, ms: Date.now() - started });
+		};
+		const request = http.request(
+			url,
+			{
+				method: 'POST',
+				agent: false,
+				headers: {
+					'content-type': 'application/json',
+					'content-length': Buffer.byteLength(payload),
+					...headers,
+				},
+			},
+			(res) => {
+				const chunks = [];
+				res.on('data', (chunk) => chunks.push(chunk));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let parsed = text;
+					try {
+						parsed = JSON.parse(text);
+					} catch {
+						/* not JSON: keep the text */
+					}
+					finish({ status: res.statusCode, body: parsed });
+				});
+				res.on('error', (error) => finish({ failure: error.code ?? error.message }));
+			},
+		);
+		const timer = setTimeout(() => {
+			finish({ failure: 'timeout' });
+			request.destroy();
+		}, deadlineMs);
+		request.on('error', (error) => finish({ failure: error.code ?? error.message }));
+		request.end(payload);
+	});
 }
 
 const isAccepted = (answer) => answer.status === 200 && answer.body?.status === 'accepted';
@@ -177,6 +234,8 @@ function checkList() {
 
 module.exports = {
 	sendDeliveries,
+	providerAttempt,
+	answerLabel,
 	settleExecutions,
 	recordedRuns,
 	tally,
