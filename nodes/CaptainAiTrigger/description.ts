@@ -23,7 +23,19 @@ import {
 	INVALID_DELIVERIES_REMEMBERED,
 	type InvalidDeliveryReport,
 } from '../common/invalid-deliveries';
-import { CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, UNLISTED_EVENTS } from './catalogue';
+import {
+	ANY_EVENT,
+	CAPTAIN_EVENTS,
+	CAPTAIN_MEMORY_DEFAULTS,
+	findCaptainEvent,
+	UNLISTED_EVENTS,
+} from './catalogue';
+import {
+	DRIVER_ETA_EVENT,
+	DRIVER_LOCATIONS_EVENT,
+	type DriverUpdateSettings,
+	type LocationSettings,
+} from './driver-updates';
 import { captainRetryKey, type CaptainSettings } from './receiver';
 
 /**
@@ -61,6 +73,130 @@ const mainUrlEvents: INodeProperties = {
 			// n8n would read "Captain.AI" as two words and lowercase it: "captain ai".
 			action: 'On events Captain.AI adds later',
 			description: 'Any event not in this list',
+		},
+	],
+};
+
+/**
+ * Hides a setting unless Events lets one of `eventNames` through: every event (an empty list,
+ * or `*` as version 1 saved it) or the event itself; and on the item-status URL. `root` is how
+ * the rule names top-level parameters: '' at the top level, '/' inside a collection.
+ */
+function unlessReceiving(
+	root: '' | '/',
+	...eventNames: string[]
+): INodeProperties['displayOptions'] {
+	const names = [...eventNames, ANY_EVENT].map((name) => name.replace(/[.*]/g, '\\$&')).join('|');
+	return {
+		hide: {
+			// n8n applies a hide rule only to a non-empty list, and a condition only when every
+			// value meets it: hidden when no chosen event is one of these.
+			[`${root}events`]: [{ _cnd: { regex: `^(?!(${names})$)` } }],
+			[`${root}receives`]: ['itemStatus'],
+		},
+	};
+}
+
+const labelOf = (name: string) => findCaptainEvent(name)?.label ?? name;
+
+/** Fewer runs for Captain.AI's frequent driver events (driver-updates.ts); each off until added. */
+const driverUpdates: INodeProperties = {
+	displayName: 'Driver Updates',
+	name: 'driverUpdates',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	description: `Fewer runs for ${labelOf(DRIVER_LOCATIONS_EVENT)} and ${labelOf(DRIVER_ETA_EVENT)}, which Captain.AI sends often`,
+	displayOptions: unlessReceiving('', DRIVER_LOCATIONS_EVENT, DRIVER_ETA_EVENT),
+	options: [
+		{
+			displayName: 'ETA: Only When Moved by (Minutes)',
+			name: 'etaMinChangeMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 5,
+			description:
+				"Run for a driver's ETA update only when an ETA moved at least this much since the last one that ran",
+			displayOptions: unlessReceiving('/', DRIVER_ETA_EVENT),
+		},
+		{
+			displayName: 'Locations: At Most One per Driver Every (Minutes)',
+			name: 'locationIntervalMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 5,
+			description:
+				'Skip locations recorded less than this long after the last one a driver had an item for. Gives one item per driver.',
+			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+		},
+		{
+			displayName: 'Locations: One Item per Driver',
+			name: 'locationsPerDriver',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether to split each locations report into one item per driver, with the driver's latest location",
+			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+		},
+		{
+			displayName: 'Locations: Only Near a Place',
+			name: 'nearPlace',
+			type: 'fixedCollection',
+			placeholder: 'Add place',
+			typeOptions: { multipleValues: false },
+			default: { place: {} },
+			description: 'Only drivers within a radius of a place. Gives one item per driver.',
+			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+			options: [
+				{
+					displayName: 'Place',
+					name: 'place',
+					values: [
+						{
+							displayName: 'Latitude',
+							name: 'latitude',
+							type: 'number',
+							typeOptions: { minValue: -90, maxValue: 90, numberPrecision: 6 },
+							default: 0,
+							placeholder: 'e.g. 51.507351',
+						},
+						{
+							displayName: 'Longitude',
+							name: 'longitude',
+							type: 'number',
+							typeOptions: { minValue: -180, maxValue: 180, numberPrecision: 6 },
+							default: 0,
+							placeholder: 'e.g. -0.127758',
+						},
+						{
+							displayName: 'Radius (Metres)',
+							name: 'radiusMetres',
+							type: 'number',
+							typeOptions: { minValue: 1 },
+							default: 200,
+						},
+						{
+							displayName: 'Emit',
+							name: 'emit',
+							type: 'options',
+							options: [
+								{
+									name: 'Every Location Inside',
+									value: 'inside',
+									description: 'Each location of a driver within the radius',
+								},
+								{
+									name: 'Only When Entering',
+									value: 'entering',
+									description:
+										'Once per visit, when a driver comes within the radius; leaving resets it',
+								},
+							],
+							default: 'inside',
+						},
+					],
+				},
+			],
 		},
 	],
 };
@@ -146,6 +282,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: 'any',
 		description: 'Which of your Captain.AI environments to receive events from',
 	},
+	driverUpdates,
 	optionsCollection([
 		addressListField({
 			displayName: 'Allowed Addresses',
@@ -201,6 +338,45 @@ interface CaptainOptions {
 	invalidDeliveries?: boolean;
 }
 
+interface DriverUpdatesParameter {
+	etaMinChangeMinutes?: number;
+	locationIntervalMinutes?: number;
+	locationsPerDriver?: boolean;
+	nearPlace?: {
+		place?: { latitude?: number; longitude?: number; radiusMetres?: number; emit?: string };
+	};
+}
+
+/**
+ * The Driver Updates settings. Each location option gives one item per driver, so adding any
+ * of them splits reports, whatever One Item per Driver says.
+ */
+function readDriverUpdates(context: IWebhookFunctions): DriverUpdateSettings {
+	const chosen = context.getNodeParameter('driverUpdates', {}) as DriverUpdatesParameter;
+	const place = chosen.nearPlace?.place;
+	const locations: LocationSettings = {
+		minIntervalMinutes: chosen.locationIntervalMinutes ?? 0,
+		...(place
+			? {
+					place: {
+						latitude: place.latitude ?? 0,
+						longitude: place.longitude ?? 0,
+						radiusMetres: place.radiusMetres ?? 200,
+						onEntering: place.emit === 'entering',
+					},
+				}
+			: {}),
+	};
+	const splits =
+		chosen.locationsPerDriver === true ||
+		chosen.locationIntervalMinutes !== undefined ||
+		place !== undefined;
+	return {
+		etaMinChangeMinutes: chosen.etaMinChangeMinutes ?? 0,
+		...(splits ? { locations } : {}),
+	};
+}
+
 function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
 	return context.getNodeParameter('options', {}) as CaptainOptions;
 }
@@ -231,6 +407,7 @@ export function readCaptainSettings(context: IWebhookFunctions) {
 		dropOutOfOrder: options.dropOutOfOrder ?? true,
 		output: options.output ?? 'simplified',
 		memory,
+		driverUpdates: readDriverUpdates(context),
 	};
 	const invalidDeliveries: InvalidDeliveryReport | undefined = options.invalidDeliveries
 		? { key: captainRetryKey, memory: { ...memory, maxEntries: INVALID_DELIVERIES_REMEMBERED } }
