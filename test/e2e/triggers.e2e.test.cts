@@ -7,6 +7,7 @@
  */
 import { arriveTriggerSuite } from './arrive-trigger.cjs';
 import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
+import { driverUpdatesSuite } from './driver-updates.cjs';
 import { versionTwoSuite } from './version-2.cjs';
 import {
 	N8N_RESTART_TIMEOUT_MS,
@@ -25,6 +26,7 @@ const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	captainAiTriggerSuite,
 	arriveTriggerSuite,
 	versionTwoSuite,
+	driverUpdatesSuite,
 ];
 
 describe.each(e2eVersions())('n8n %s', (version) => {
