@@ -45,7 +45,7 @@ export const CAPTAIN_EVENTS: readonly CaptainEventKind[] = [
 export const CAPTAIN_MEMORY_DEFAULTS = { hours: 72, maxEvents: 10000 };
 
 /** Every event, listed or not: the option the editor offered before an empty list meant it. */
-export const ANY_EVENT = '*';
+const ANY_EVENT = '*';
 /** Option value: events not in the catalogue (Captain adds events over time). */
 export const UNLISTED_EVENTS = 'unlisted';
 

@@ -24,7 +24,6 @@ import {
 	type InvalidDeliveryReport,
 } from '../common/invalid-deliveries';
 import {
-	ANY_EVENT,
 	CAPTAIN_EVENTS,
 	CAPTAIN_MEMORY_DEFAULTS,
 	findCaptainEvent,
@@ -77,25 +76,26 @@ const mainUrlEvents: INodeProperties = {
 	],
 };
 
-/**
- * Hides a setting unless Events lets one of `eventNames` through: every event (an empty list,
- * or `*` as version 1 saved it) or the event itself; and on the item-status URL. `root` is how
- * the rule names top-level parameters: '' at the top level, '/' inside a collection.
+/*
+ * Driver Updates shows only while Events lets a driver event through: every event (an empty
+ * list, or `*` as version 1 saved it) or the event itself. n8n applies a hide rule only to a
+ * non-empty list, and a `_cnd` condition only when every chosen value meets it. The conditions
+ * are plain comparisons, not regular expressions: n8n evaluates display rules on every request
+ * and run, and runs each regex in a sandbox with a 250 ms limit that a busy n8n exceeds, which
+ * fails the run. They rest on the names: every other event sorts after both driver events
+ * ('agent…') and `*` before them (a test holds the catalogue to it).
  */
-function unlessReceiving(
-	root: '' | '/',
-	...eventNames: string[]
-): INodeProperties['displayOptions'] {
-	const names = [...eventNames, ANY_EVENT].map((name) => name.replace(/[.*]/g, '\\$&')).join('|');
-	return {
-		hide: {
-			// n8n applies a hide rule only to a non-empty list, and a condition only when every
-			// value meets it: hidden when no chosen event is one of these.
-			[`${root}events`]: [{ _cnd: { regex: `^(?!(${names})$)` } }],
-			[`${root}receives`]: ['itemStatus'],
-		},
-	};
-}
+/** Hidden when no chosen event is a driver event or `*`. */
+const unlessDriverEvents = {
+	hide: {
+		events: [{ _cnd: { gt: [DRIVER_LOCATIONS_EVENT, DRIVER_ETA_EVENT].sort()[1] } }],
+		receives: ['itemStatus'],
+	},
+};
+/** Inside the collection: hidden when no chosen event is the locations event or `*`. */
+const unlessLocations = { hide: { '/events': [{ _cnd: { gt: DRIVER_LOCATIONS_EVENT } }] } };
+/** Inside the collection: hidden when ETA updates are not chosen (and for a version-1 `*`). */
+const unlessEtas = { hide: { '/events': [{ _cnd: { not: DRIVER_ETA_EVENT } }] } };
 
 const labelOf = (name: string) => findCaptainEvent(name)?.label ?? name;
 
@@ -107,7 +107,7 @@ const driverUpdates: INodeProperties = {
 	placeholder: 'Add option',
 	default: {},
 	description: `Fewer runs for ${labelOf(DRIVER_LOCATIONS_EVENT)} and ${labelOf(DRIVER_ETA_EVENT)}, which Captain.AI sends often`,
-	displayOptions: unlessReceiving('', DRIVER_LOCATIONS_EVENT, DRIVER_ETA_EVENT),
+	displayOptions: unlessDriverEvents,
 	options: [
 		{
 			displayName: 'ETA: Only When Moved by (Minutes)',
@@ -117,7 +117,7 @@ const driverUpdates: INodeProperties = {
 			default: 5,
 			description:
 				"Run for a driver's ETA update only when an ETA moved at least this much since the last one that ran",
-			displayOptions: unlessReceiving('/', DRIVER_ETA_EVENT),
+			displayOptions: unlessEtas,
 		},
 		{
 			displayName: 'Locations: At Most One per Driver Every (Minutes)',
@@ -127,7 +127,7 @@ const driverUpdates: INodeProperties = {
 			default: 5,
 			description:
 				'Skip locations recorded less than this long after the last one a driver had an item for. Gives one item per driver.',
-			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+			displayOptions: unlessLocations,
 		},
 		{
 			displayName: 'Locations: One Item per Driver',
@@ -136,7 +136,7 @@ const driverUpdates: INodeProperties = {
 			default: true,
 			description:
 				"Whether to split each locations report into one item per driver, with the driver's latest location",
-			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+			displayOptions: unlessLocations,
 		},
 		{
 			displayName: 'Locations: Only Near a Place',
@@ -146,7 +146,7 @@ const driverUpdates: INodeProperties = {
 			typeOptions: { multipleValues: false },
 			default: { place: {} },
 			description: 'Only drivers within a radius of a place. Gives one item per driver.',
-			displayOptions: unlessReceiving('/', DRIVER_LOCATIONS_EVENT),
+			displayOptions: unlessLocations,
 			options: [
 				{
 					displayName: 'Place',
@@ -158,7 +158,7 @@ const driverUpdates: INodeProperties = {
 							type: 'number',
 							typeOptions: { minValue: -90, maxValue: 90, numberPrecision: 6 },
 							default: 0,
-							placeholder: 'e.g. 51.507351',
+							description: "The place's latitude in degrees, e.g. 51.507351",
 						},
 						{
 							displayName: 'Longitude',
@@ -166,7 +166,7 @@ const driverUpdates: INodeProperties = {
 							type: 'number',
 							typeOptions: { minValue: -180, maxValue: 180, numberPrecision: 6 },
 							default: 0,
-							placeholder: 'e.g. -0.127758',
+							description: "The place's longitude in degrees, e.g. -0.127758",
 						},
 						{
 							displayName: 'Radius (Metres)',

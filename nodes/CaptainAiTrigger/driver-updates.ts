@@ -44,6 +44,9 @@ export interface DriverUpdateSettings {
 export function describeDriverUpdatesProblem(settings: DriverUpdateSettings): string | undefined {
 	const place = settings.locations?.place;
 	if (place) {
+		// Where the editor's fields start: a place left unset, not one in the Gulf of Guinea.
+		if (place.latitude === 0 && place.longitude === 0)
+			return "set the place's latitude and longitude";
 		if (!isBetween(place.latitude, -90, 90)) return 'the latitude must be between -90 and 90';
 		if (!isBetween(place.longitude, -180, 180)) return 'the longitude must be between -180 and 180';
 		if (!(place.radiusMetres > 0)) return 'the radius must be more than 0 metres';

@@ -498,15 +498,29 @@ describe('in the editor: Driver Updates shows only where those events can arrive
 	test.each<[string[], boolean, boolean, boolean]>([
 		// events chosen, collection shown, location options shown, ETA option shown
 		[[], true, true, true],
-		[['*'], true, true, true],
+		[['*'], true, true, false], // version 1's "every event": the ETA rule cannot tell it apart
 		[['agent.radar_locations.created'], true, true, false],
+		[['agent.radar_locations.created', 'order_status_updated'], true, true, false],
 		[['agent_eta_updated', 'order_assigned'], true, false, true],
+		[['agent_eta_updated', 'agent.radar_locations.created'], true, true, true],
 		[['order_assigned', 'unlisted'], false, false, false],
 	])('Events %j', (events, collection, locations, eta) => {
 		expect(shown(driverUpdates, { events })).toBe(collection);
 		expect(shown(option('locationsPerDriver'), { events })).toBe(locations);
 		expect(shown(option('nearPlace'), { events })).toBe(locations);
 		expect(shown(option('etaMinChangeMinutes'), { events })).toBe(eta);
+	});
+
+	test('each other event of the Events list alone hides it (the rules compare names: they hold for the whole list)', () => {
+		const events = properties.find((property) => property.name === 'events')!;
+		const others = (events.options as Array<{ value: string }>)
+			.map((choice) => choice.value)
+			.filter(
+				(value) => value !== 'agent.radar_locations.created' && value !== 'agent_eta_updated',
+			);
+		expect(others.length).toBeGreaterThan(5);
+		for (const other of others)
+			expect([other, shown(driverUpdates, { events: [other] })]).toEqual([other, false]);
 	});
 
 	test('hidden for the item-status URL', () => {

@@ -352,6 +352,14 @@ describe('describeDriverUpdatesProblem', () => {
 			'the radius must be more than 0 metres',
 		],
 		['minutes', { etaMinChangeMinutes: -1 }, 'minutes must be 0 or more'],
+		[
+			'left unset',
+			{
+				etaMinChangeMinutes: 0,
+				locations: { minIntervalMinutes: 0, place: { ...place, latitude: 0, longitude: 0 } },
+			},
+			"set the place's latitude and longitude",
+		],
 	])('%s', (_name, settings, problem) => {
 		expect(describeDriverUpdatesProblem(settings)).toBe(problem);
 	});
