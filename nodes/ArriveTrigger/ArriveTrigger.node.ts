@@ -44,7 +44,7 @@ export class ArriveTrigger implements INodeType {
 		defaults: { name: 'ARRIVE Trigger' },
 		// Answered from the node's own run. ARRIVE allows two seconds; backpressure (503) keeps
 		// the wait short under load.
-		webhooks: [deliveryWebhook({ path: 'arrive' })],
+		webhooks: [deliveryWebhook('arrive')],
 		eventTriggerDescription: 'Waiting for a call to the Test URL',
 		triggerPanel: {
 			header: 'Waiting for an ARRIVE call',
@@ -74,6 +74,6 @@ export class ArriveTrigger implements INodeType {
 		const refusal = await admit(request, { allowlist: settings.allowlist });
 		if (refusal) return answerVerdict(this, refusal);
 		const receiver = arriveReceiver(settings.trips);
-		return await answerDelivery(this, request, receiver, settings.invalidDeliveries);
+		return await answerDelivery(this, request, receiver, settings.rules);
 	}
 }

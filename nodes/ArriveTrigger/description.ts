@@ -8,17 +8,16 @@ import {
 	parseAllowlist,
 } from '../common/allowlist';
 import {
+	answerWhenOption,
 	invalidDeliveriesOption,
-	setupSteps,
 	memoryBoundsOptions,
 	optionsCollection,
+	repeatsOption,
+	setupSteps,
 	warningNotice,
 } from '../common/descriptions';
-import {
-	INVALID_DELIVERIES_REMEMBERED,
-	type InvalidDeliveryReport,
-	sameBytesKey,
-} from '../common/invalid-deliveries';
+import { INVALID_DELIVERIES_REMEMBERED, sameBytesKey } from '../common/invalid-deliveries';
+import type { AnswerWhen, DeliveryRules, RepeatPolicy } from '../common/pipeline';
 import { splitList } from '../common/validation';
 import {
 	ARRIVE_SOURCE_ADDRESSES,
@@ -190,6 +189,8 @@ export const arriveTriggerProperties: INodeProperties[] = [
 			hoursDefault: TRIP_MEMORY_DEFAULTS.hours,
 			hoursDescription: 'How long a trip is remembered after its last change',
 		}),
+		answerWhenOption,
+		repeatsOption,
 		invalidDeliveriesOption,
 	]),
 ];
@@ -209,6 +210,8 @@ interface ArriveOptions {
 	outputMode?: ArriveSettings['output'];
 	rememberHours?: number;
 	rememberMaxTrips?: number;
+	answerWhen?: AnswerWhen;
+	repeatsAfterRestart?: RepeatPolicy;
 	invalidDeliveries?: boolean;
 }
 
@@ -226,16 +229,20 @@ export function readArriveSettings(context: IWebhookFunctions) {
 			maxEntries: options.rememberMaxTrips ?? TRIP_MEMORY_DEFAULTS.maxTrips,
 		},
 	};
-	// ARRIVE resends the same bytes (twice, a minute apart): an hour of reported bodies is ample.
-	const invalidDeliveries: InvalidDeliveryReport | undefined = options.invalidDeliveries
-		? {
-				key: sameBytesKey,
-				memory: { ...REDELIVERY_MEMORY, maxEntries: INVALID_DELIVERIES_REMEMBERED },
-			}
-		: undefined;
+	const rules: DeliveryRules = {
+		answerWhen: options.answerWhen ?? 'runStarts',
+		repeats: options.repeatsAfterRestart ?? 'runMarked',
+		// ARRIVE resends the same bytes (twice, a minute apart): an hour of reported bodies is ample.
+		report: options.invalidDeliveries
+			? {
+					key: sameBytesKey,
+					memory: { ...REDELIVERY_MEMORY, maxEntries: INVALID_DELIVERIES_REMEMBERED },
+				}
+			: undefined,
+	};
 	return {
 		allowlist: allowlistRule(ARRIVE_ALLOWLIST, ARRIVE_ALLOWLIST.read(context)),
 		trips,
-		invalidDeliveries,
+		rules,
 	};
 }

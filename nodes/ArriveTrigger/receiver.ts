@@ -10,7 +10,13 @@ import { bodyFingerprint, normaliseId } from '../common/fingerprint';
 import { ownField } from '../common/json';
 import type { MemorySlot } from '../common/memory/node-memory';
 import type { MemoryLimits } from '../common/memory/table';
-import type { Emission, Receiver, Selection } from '../common/pipeline';
+import {
+	type Emission,
+	possibleRepeat,
+	type Receiver,
+	type RepeatPolicy,
+	type Selection,
+} from '../common/pipeline';
 import type { ParseResult } from '../common/validation';
 import { ACK_TOKENS_PER_TRIP, type EmitMode, REDELIVERY_MEMORY, statusCategory } from './catalogue';
 import { type ArriveCall, type ArriveTrip, parseArriveCall } from './schema';
@@ -131,6 +137,59 @@ function envelopeOf(call: ArriveCall): IDataObject {
 	};
 }
 
+interface TripJudgement {
+	emit: boolean;
+	previousStatus: string | null;
+	isNewAckToken: boolean;
+	/** The trip's state after this call (undefined: nothing known, nothing to keep). */
+	state?: TripState;
+	/** Whether the state differs from what is stored. */
+	changed: boolean;
+	/** Set when the moment may have run before a restart: when it was first accepted. */
+	repeatOf?: number;
+}
+
+/**
+ * Whether a trip in a call is something to emit, and its state afterwards. A state in doubt
+ * (written before a restart by a run that may have been cut short) is judged twice: as known,
+ * and as if never seen. What only the second finds new is a possible repeat: emitted, marked
+ * (or, with `skip`, taken as known). Either way the state is written again, and so settled.
+ */
+function judgeTrip(
+	trip: Trip,
+	slot: MemorySlot<TripState>,
+	mode: EmitMode,
+	repeats: RepeatPolicy,
+): TripJudgement {
+	const known = judgeAgainst(trip, slot.value, mode);
+	if (slot.inDoubtSince === undefined) return known;
+	const unseen = judgeAgainst(trip, undefined, mode);
+	const doubtOnly = unseen.emit && !known.emit;
+	if (!doubtOnly || repeats === 'skip') return { ...known, changed: true };
+	return { ...unseen, state: known.state, changed: true, repeatOf: slot.inDoubtSince };
+}
+
+function judgeAgainst(trip: Trip, previous: TripState | undefined, mode: EmitMode): TripJudgement {
+	const ackToken = ackTokenOf(trip.parsed);
+	const isNewAckToken =
+		ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
+	const statusChanged = previous?.status !== trip.parsed.status;
+	const changed = isNewAckToken || statusChanged;
+	const state = changed
+		? {
+				status: trip.parsed.status,
+				ackTokens: [...(previous?.ackTokens ?? []), ...(isNewAckToken ? [ackToken] : [])].slice(
+					-ACK_TOKENS_PER_TRIP,
+				),
+			}
+		: previous;
+	const emit =
+		mode === 'everyUpdate' ||
+		(mode === 'newArrival' && isNewAckToken) ||
+		(mode === 'statusChange' && statusChanged);
+	return { emit, previousStatus: previous?.status ?? null, isNewAckToken, state, changed };
+}
+
 export function arriveReceiver(
 	settings: ArriveSettings,
 ): Receiver<ReceivedCall, Trip, ArriveLayout> {
@@ -186,8 +245,11 @@ export function arriveReceiver(
 		deliveries: 'acceptedCalls',
 		deliveryKey: (call) => call.fingerprint,
 		describeDuplicate: () => 'this call was already received',
+		// Every open trip comes again each second: a moment not yet saved at a crash would fire
+		// again unmarked, so each accepted call is saved at once.
+		resendsRegardless: true,
 
-		emit(call, wanted, memory): Emission {
+		emit(call, wanted, memory, _now, repeats): Emission {
 			// One trip, one item: a trip listed again in the same call is judged once, as first listed.
 			const byKey = new Map<string, { trip: Trip; repeats: number[] }>();
 			for (const trip of wanted) {
@@ -200,36 +262,25 @@ export function arriveReceiver(
 			const emitted: IDataObject[] = [];
 			const states: Array<[MemorySlot<TripState>, TripState]> = [];
 			let changed = false;
-			for (const [key, { trip, repeats }] of byKey) {
+			for (const [key, { trip, repeats: listedAgain }] of byKey) {
 				const slot = memory.slot<TripState>('trips', key);
-				const previous = slot.value;
-				const ackToken = ackTokenOf(trip.parsed);
-				const isNewAckToken =
-					ackToken !== undefined && !(previous?.ackTokens.includes(ackToken) ?? false);
-				const statusChanged = previous?.status !== trip.parsed.status;
-				if (isNewAckToken || statusChanged) {
-					const ackTokens = [
-						...(previous?.ackTokens ?? []),
-						...(isNewAckToken ? [ackToken] : []),
-					].slice(-ACK_TOKENS_PER_TRIP);
-					states.push([slot, { status: trip.parsed.status, ackTokens }]);
-					changed = true;
-				} else if (previous) {
-					states.push([slot, previous]);
+				const judged = judgeTrip(trip, slot, settings.emit, repeats);
+				if (judged.state) {
+					states.push([slot, judged.state]);
+					changed ||= judged.changed;
 				}
-				const emit =
-					settings.emit === 'everyUpdate' ||
-					(settings.emit === 'newArrival' && isNewAckToken) ||
-					(settings.emit === 'statusChange' && statusChanged);
-				if (!emit) continue;
+				if (!judged.emit) continue;
 				const warnings = [...call.warnings, ...trip.warnings];
-				if (repeats.length > 0) {
+				if (listedAgain.length > 0) {
 					warnings.push(
-						`data.estimates[${repeats.join('], data.estimates[')}]: the same trip again in this call; only data.estimates[${trip.index}] was used`,
+						`data.estimates[${listedAgain.join('], data.estimates[')}]: the same trip again in this call; only data.estimates[${trip.index}] was used`,
 					);
 				}
+				const fields = toTripFields(trip, judged, warnings);
 				emitted.push(
-					toTripFields(trip, { previousStatus: previous?.status ?? null, isNewAckToken }, warnings),
+					judged.repeatOf === undefined
+						? fields
+						: { ...fields, ...possibleRepeat(judged.repeatOf) },
 				);
 			}
 			// Writing any state may evict the oldest trips; every trip of this call is then written

@@ -18,7 +18,6 @@ import {
 } from 'n8n-workflow';
 
 import { admit } from '../common/admission';
-import { computedWebhookPath } from '../common/computed-webhook-path';
 import { TRIGGER_VERSIONS, triggerNode } from '../common/descriptions';
 import { registeredByHand } from '../common/manual-registration';
 import { readDelivery } from '../common/request';
@@ -58,8 +57,8 @@ export class CaptainAiTrigger implements INodeType {
 				displayOptions: { show: { authentication: ['authToken'] } },
 			},
 		],
-		// The path is a function rather than an expression: no evaluation per request on n8n 2.x.
-		webhooks: [deliveryWebhook(computedWebhookPath(captainWebhookPath))],
+		// Path and response mode are functions, not expressions: no evaluation per request on n8n 2.x.
+		webhooks: [deliveryWebhook(captainWebhookPath)],
 		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
 			header: 'Waiting for a Captain.AI event',
@@ -109,6 +108,6 @@ export class CaptainAiTrigger implements INodeType {
 		});
 		if (refusal) return answerVerdict(this, refusal);
 		const receiver = captainReceiver(settings.events);
-		return await answerDelivery(this, request, receiver, settings.invalidDeliveries);
+		return await answerDelivery(this, request, receiver, settings.rules);
 	}
 }

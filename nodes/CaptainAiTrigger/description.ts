@@ -13,16 +13,16 @@ import {
 	parseAllowlist,
 } from '../common/allowlist';
 import {
+	answerWhenOption,
 	invalidDeliveriesOption,
-	setupSteps,
 	memoryBoundsOptions,
 	optionsCollection,
+	repeatsOption,
+	setupSteps,
 	warningNotice,
 } from '../common/descriptions';
-import {
-	INVALID_DELIVERIES_REMEMBERED,
-	type InvalidDeliveryReport,
-} from '../common/invalid-deliveries';
+import { INVALID_DELIVERIES_REMEMBERED } from '../common/invalid-deliveries';
+import type { AnswerWhen, DeliveryRules, RepeatPolicy } from '../common/pipeline';
 import {
 	CAPTAIN_EVENTS,
 	CAPTAIN_MEMORY_DEFAULTS,
@@ -325,6 +325,8 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 			hoursDescription:
 				'How long a received event is remembered. Captain.AI resends an event up to 15 times, with growing delays.',
 		}),
+		answerWhenOption,
+		repeatsOption,
 		invalidDeliveriesOption,
 	]),
 ];
@@ -335,6 +337,8 @@ interface CaptainOptions {
 	output?: CaptainSettings['output'];
 	rememberHours?: number;
 	rememberMaxEvents?: number;
+	answerWhen?: AnswerWhen;
+	repeatsAfterRestart?: RepeatPolicy;
 	invalidDeliveries?: boolean;
 }
 
@@ -409,13 +413,17 @@ export function readCaptainSettings(context: IWebhookFunctions) {
 		memory,
 		driverUpdates: readDriverUpdates(context),
 	};
-	const invalidDeliveries: InvalidDeliveryReport | undefined = options.invalidDeliveries
-		? { key: captainRetryKey, memory: { ...memory, maxEntries: INVALID_DELIVERIES_REMEMBERED } }
-		: undefined;
+	const rules: DeliveryRules = {
+		answerWhen: options.answerWhen ?? 'runStarts',
+		repeats: options.repeatsAfterRestart ?? 'runMarked',
+		report: options.invalidDeliveries
+			? { key: captainRetryKey, memory: { ...memory, maxEntries: INVALID_DELIVERIES_REMEMBERED } }
+			: undefined,
+	};
 	return {
 		allowlist: allowlistRule(CAPTAIN_ALLOWLIST, CAPTAIN_ALLOWLIST.read(context)),
 		checksAuthToken: context.getNodeParameter('authentication', 'authToken') === 'authToken',
 		events,
-		invalidDeliveries,
+		rules,
 	};
 }

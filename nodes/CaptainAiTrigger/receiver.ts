@@ -6,8 +6,14 @@ import { sameBytesKey } from '../common/invalid-deliveries';
 import { isJsonObject } from '../common/json';
 import type { MemoryLimits } from '../common/memory/table';
 import { refuse } from '../common/answers';
-import type { NodeMemory } from '../common/memory/node-memory';
-import type { Emission, Receiver, Selection } from '../common/pipeline';
+import type { MemorySlot, NodeMemory } from '../common/memory/node-memory';
+import {
+	type Emission,
+	possibleRepeat,
+	type Receiver,
+	type RepeatPolicy,
+	type Selection,
+} from '../common/pipeline';
 import { findCaptainEvent, isEventSelected } from './catalogue';
 import {
 	describeDriverUpdatesProblem,
@@ -22,6 +28,7 @@ import {
 	judgeLocation,
 	latestLocations,
 	type LocationDrop,
+	type LocationVerdict,
 	type LocationSettings,
 	type LocationState,
 	locationStateKey,
@@ -189,8 +196,10 @@ export function captainReceiver(
 		deliveries: 'acceptedEvents',
 		deliveryKey: (event) => event.eventKey,
 		describeDuplicate: (event) => `event ${event.eventId} was already received`,
+		// Captain resends only what got no 2xx, with growing delays: saves stay coalesced.
+		resendsRegardless: false,
 
-		emit(event, _wanted, memory, now): Emission {
+		emit(event, _wanted, memory, now, repeats): Emission {
 			const warnings = [...event.warnings];
 			const group = findCaptainEvent(event.name)?.orderingGroup;
 			// Written only once the event is known to start a run: a drop writes nothing.
@@ -215,21 +224,28 @@ export function captainReceiver(
 			}
 			const { locations, etaMinChangeMinutes } = settings.driverUpdates;
 			if (event.name === DRIVER_LOCATIONS_EVENT && locations) {
-				return emitPerDriver(event, locations, memory, now, settings.output, warnings);
+				return emitPerDriver(event, locations, memory, now, repeats, settings.output, warnings);
 			}
+			let repeatOf: number | undefined;
 			if (event.name === DRIVER_ETA_EVENT && etaMinChangeMinutes > 0 && event.entityKey) {
 				const last = memory.slot<EtaState>('driverEtas', event.entityKey);
 				const etas = etasOf(event.data);
 				if (!etaMoved(last.value, etas, etaMinChangeMinutes)) {
-					return {
-						ignored: 'no-change',
-						detail: `the ETAs of ${event.entityId} moved less than ${etaMinChangeMinutes} min`,
-					};
+					// Compared with nothing, every update moved: only the doubt makes this one new.
+					if (last.inDoubtSince === undefined || repeats === 'skip') {
+						if (last.inDoubtSince !== undefined) last.set(last.value as EtaState); // settles it
+						return {
+							ignored: 'no-change',
+							detail: `the ETAs of ${event.entityId} moved less than ${etaMinChangeMinutes} min`,
+						};
+					}
+					repeatOf = last.inDoubtSince;
 				}
 				last.set(etas);
 			}
 			recordOrder();
-			return { items: [toCaptainItem(event, settings.output, warnings)] };
+			const item = toCaptainItem(event, settings.output, warnings);
+			return { items: [repeatOf === undefined ? item : { ...item, ...possibleRepeat(repeatOf) }] };
 		},
 	};
 }
@@ -240,12 +256,39 @@ function isDriverUpdate(name: string, settings: DriverUpdateSettings): boolean {
 	return name === DRIVER_ETA_EVENT && settings.etaMinChangeMinutes > 0;
 }
 
+/**
+ * A driver's location judged against its state. A state in doubt (written before a restart by a
+ * run that may have been cut short: node-memory.ts) is judged as ARRIVE's trips are: as known,
+ * and as if never seen; what only the second emits is a possible repeat, emitted and marked (or,
+ * with `skip`, dropped). Either way the state is written again, and so settled.
+ */
+function judgeDriver(
+	driver: DriverLocation,
+	slot: MemorySlot<LocationState> | undefined,
+	settings: LocationSettings,
+	repeats: RepeatPolicy,
+): { verdict: LocationVerdict; repeatOf?: number } {
+	const known = judgeLocation(driver, slot?.value, settings);
+	if (slot?.inDoubtSince === undefined) {
+		if (known.next) slot?.set(known.next);
+		return { verdict: known };
+	}
+	const unseen = judgeLocation(driver, undefined, settings);
+	// An older location than the one in doubt is no repeat of it.
+	const doubtOnly = unseen.emit && !known.emit && known.why !== 'older';
+	const verdict = doubtOnly && repeats === 'runMarked' ? unseen : known;
+	const next = verdict.next ?? slot.value;
+	if (next) slot.set(next);
+	return verdict === unseen ? { verdict, repeatOf: slot.inDoubtSince } : { verdict };
+}
+
 /** A locations report as one item per driver that has something to report. */
 function emitPerDriver(
 	event: CaptainEvent,
 	settings: LocationSettings,
 	memory: NodeMemory<CaptainLayout>,
 	now: number,
+	repeats: RepeatPolicy,
 	output: CaptainOutput,
 	warnings: readonly string[],
 ): Emission {
@@ -254,14 +297,16 @@ function emitPerDriver(
 	const items: IDataObject[] = [];
 	const drops: LocationDrop[] = [];
 	for (const driver of drivers) {
-		const state = remembers
+		const slot = remembers
 			? memory.slot<LocationState>('driverLocations', locationStateKey(driver, settings))
 			: undefined;
-		const verdict = judgeLocation(driver, state?.value, settings);
-		if (verdict.next) state?.set(verdict.next);
-		if (verdict.emit)
-			items.push(toDriverItem(event, driver, verdict.distanceMetres, output, warnings));
-		else drops.push(verdict.why);
+		const { verdict, repeatOf } = judgeDriver(driver, slot, settings, repeats);
+		if (!verdict.emit) {
+			drops.push(verdict.why);
+			continue;
+		}
+		const item = toDriverItem(event, driver, verdict.distanceMetres, output, warnings);
+		items.push(repeatOf === undefined ? item : { ...item, ...possibleRepeat(repeatOf) });
 	}
 	if (items.length === 0) {
 		const nearby = drops.length > 0 && drops.every((why) => why === 'away');

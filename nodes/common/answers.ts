@@ -21,7 +21,14 @@ type RefusalReason =
 	| 'too many trips';
 
 /** Why a valid request started no execution. Each is answered 200 so the sender does not retry. */
-export type IgnoreReason = 'filtered' | 'duplicate' | 'out-of-order' | 'no-trips' | 'no-change';
+export type IgnoreReason =
+	| 'filtered'
+	| 'duplicate'
+	| 'out-of-order'
+	| 'no-trips'
+	| 'no-change'
+	/** Accepted before n8n restarted, its run may have happened; the user chose to skip such. */
+	| 'possible-repeat';
 
 export interface Refused {
 	outcome: 'refused';

@@ -69,6 +69,50 @@ export function warningNotice(
 	return { displayName: text, name, type: 'notice', default: '', displayOptions: { show } };
 }
 
+/** When the provider gets its 2xx, inside the node's Options (see webhook-io.ts). */
+export const answerWhenOption: INodeProperties = {
+	displayName: 'Answer the Provider',
+	name: 'answerWhen',
+	type: 'options',
+	options: [
+		{
+			name: 'When the Run Starts',
+			value: 'runStarts',
+			description:
+				'Fast: within a second or so. If n8n crashes during the run, the provider does not send the event again.',
+		},
+		{
+			name: 'When the Run Has Finished',
+			value: 'runFinishes',
+			description:
+				'Only a run that succeeded gets the 2xx; a failed or cut-short run is sent again by the provider. The provider waits for the whole run, so keep runs short (ARRIVE allows 2 seconds).',
+		},
+	],
+	default: 'runStarts',
+};
+
+/** What to do with an event that may have run before n8n restarted (see node-memory.ts). */
+export const repeatsOption: INodeProperties = {
+	displayName: 'Possible Repeats After a Restart',
+	name: 'repeatsAfterRestart',
+	type: 'options',
+	options: [
+		{
+			name: 'Run Them, Marked',
+			value: 'runMarked',
+			description:
+				'Never lose an event: one whose run may have happened before n8n restarted runs again, its items marked possibleRepeat: true',
+		},
+		{
+			name: 'Skip Them',
+			value: 'skip',
+			description:
+				'Never run an event twice: one whose run may have happened before n8n restarted starts nothing, so if that run was cut short, the event is lost',
+		},
+	],
+	default: 'runMarked',
+};
+
 /** The switch for the second output (see invalid-deliveries.ts), inside the node's Options. */
 export const invalidDeliveriesOption: INodeProperties = {
 	displayName: 'Invalid Deliveries Output',

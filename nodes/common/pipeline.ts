@@ -29,6 +29,32 @@ export type Selection<Candidate> =
 
 export type Emission = { items: IDataObject[] } | { ignored: IgnoreReason; detail?: string };
 
+/** When the provider is answered: once the run has started, or once it has finished. */
+export type AnswerWhen = 'runStarts' | 'runFinishes';
+
+/**
+ * What happens to an event that may have run before n8n restarted (its run may have been cut
+ * short, or may have finished: node-memory.ts says which entries are in doubt): run it again
+ * with its items marked (at least once), or skip it (at most once).
+ */
+export type RepeatPolicy = 'runMarked' | 'skip';
+
+/** The user's choices that apply to every delivery, whatever the provider. */
+export interface DeliveryRules {
+	answerWhen: AnswerWhen;
+	repeats: RepeatPolicy;
+	/** Set when the user turned on the Invalid Deliveries output. */
+	report?: InvalidDeliveryReport;
+}
+
+/** The fields a possible repeat's items carry, like a message broker's "redelivered" flag. */
+export function possibleRepeat(firstAcceptedAt: number): IDataObject {
+	return { possibleRepeat: true, firstAcceptedAt: new Date(firstAcceptedAt).toISOString() };
+}
+
+const SKIPPED_REPEAT =
+	'accepted before n8n restarted, and its run may have happened (Possible Repeats After a Restart: Skip Them)';
+
 /** A provider's half of the pipeline. */
 export interface Receiver<Event, Candidate, Layout extends MemoryLayout> {
 	memoryLayout: Layout;
@@ -41,8 +67,22 @@ export interface Receiver<Event, Candidate, Layout extends MemoryLayout> {
 	deliveryKey(event: Event): string;
 	/** The `detail` of a duplicate's answer. */
 	describeDuplicate(event: Event): string;
-	/** What is new to the provider's state (ordering, trips), and the items. Must not await. */
-	emit(event: Event, wanted: Candidate[], memory: NodeMemory<Layout>, now: number): Emission;
+	/**
+	 * Whether the provider sends what it already sent again and again, whatever the answer
+	 * (ARRIVE: every open trip, every second): each acceptance is then saved at once.
+	 */
+	resendsRegardless: boolean;
+	/**
+	 * What is new to the provider's state (ordering, trips), and the items; state in doubt
+	 * after a restart is judged by `repeats`. Must not await.
+	 */
+	emit(
+		event: Event,
+		wanted: Candidate[],
+		memory: NodeMemory<Layout>,
+		now: number,
+		repeats: RepeatPolicy,
+	): Emission;
 }
 
 /** The body of a delivery, as the pipeline reads it. */
@@ -58,16 +98,16 @@ export function judgeDelivery<Event, Candidate, Layout extends MemoryLayout>(
 	receiver: Receiver<Event, Candidate, Layout>,
 	place: MemoryPlace,
 	now: number,
-	report?: InvalidDeliveryReport,
+	rules: DeliveryRules,
 ): Verdict {
 	let verdict: Verdict;
 	try {
-		verdict = judge(delivery, receiver, place, now);
+		verdict = judge(delivery, receiver, place, now, rules);
 	} catch (error) {
 		verdict = refuse.unprocessable(error);
 	}
-	if (report && verdict.outcome === 'refused' && verdict.reason === 'invalid body')
-		return reportInvalid(delivery, verdict, report, place, now);
+	if (rules.report && verdict.outcome === 'refused' && verdict.reason === 'invalid body')
+		return reportInvalid(delivery, verdict, rules.report, rules, place, now);
 	return verdict;
 }
 
@@ -76,6 +116,7 @@ function judge<Event, Candidate, Layout extends MemoryLayout>(
 	receiver: Receiver<Event, Candidate, Layout>,
 	place: MemoryPlace,
 	now: number,
+	rules: DeliveryRules,
 ): Verdict {
 	const parsed = receiver.parse(delivery.body, delivery.rawBody);
 	if (!parsed.ok) return refuse.body(parsed.field, parsed.problem);
@@ -91,10 +132,12 @@ function judge<Event, Candidate, Layout extends MemoryLayout>(
 	if (seen.answer === 'in flight') return { outcome: 'twin in flight', settled: seen.settled };
 	if (seen.answer === 'seen')
 		return closed(memory, ignore('duplicate', receiver.describeDuplicate(event)));
+	if (seen.answer === 'in doubt' && rules.repeats === 'skip')
+		return closed(memory, ignore('possible-repeat', SKIPPED_REPEAT));
 
 	let emission: Emission;
 	try {
-		emission = receiver.emit(event, selection.wanted, memory, now);
+		emission = receiver.emit(event, selection.wanted, memory, now, rules.repeats);
 	} catch (error) {
 		memory.rollBack(); // a fault halfway through emit leaves no partial records
 		return refuse.unprocessable(error);
@@ -105,7 +148,19 @@ function judge<Event, Candidate, Layout extends MemoryLayout>(
 		return closed(memory, BUSY);
 	}
 	seen.claim();
-	return { outcome: 'accepted', items: emission.items, delivery: memory.hold() };
+	const items =
+		seen.answer === 'in doubt'
+			? emission.items.map((item) => ({ ...item, ...possibleRepeat(seen.firstAcceptedAt) }))
+			: emission.items;
+	return {
+		outcome: 'accepted',
+		items,
+		delivery: hold(memory, rules, receiver.resendsRegardless),
+	};
+}
+
+function hold(memory: NodeMemory<MemoryLayout>, rules: DeliveryRules, savedAtOnce: boolean) {
+	return memory.hold({ waitsForRunEnd: rules.answerWhen === 'runFinishes', savedAtOnce });
 }
 
 /** The request ends without a run: its memory is saved if a save is due. */
@@ -123,6 +178,7 @@ function reportInvalid(
 	delivery: DeliveryBody,
 	refusal: Refused,
 	report: InvalidDeliveryReport,
+	rules: DeliveryRules,
 	place: MemoryPlace,
 	now: number,
 ): Verdict {
@@ -132,16 +188,21 @@ function reportInvalid(
 	} catch {
 		return refusal; // a body that cannot even be keyed is only refused
 	}
-	const memory = openMemory({ ...place, layout: { invalidDeliveries: report.memory }, now });
+	const layout = { invalidDeliveries: report.memory };
+	const memory = openMemory({ ...place, layout, now });
 	const seen = memory.seenBefore('invalidDeliveries', key);
 	if (seen.answer === 'in flight') return { outcome: 'twin in flight', settled: seen.settled };
-	if (seen.answer === 'seen') return closed(memory, refusal);
+	if (seen.answer === 'seen' || (seen.answer === 'in doubt' && rules.repeats === 'skip'))
+		return closed(memory, refusal);
 	if (isOverloaded(now)) return closed(memory, BUSY);
 	seen.claim();
+	const item = invalidDeliveryItem(refusal.body, delivery.body, delivery.rawBody, now);
 	return {
 		outcome: 'reported',
 		refusal,
-		items: [invalidDeliveryItem(refusal.body, delivery.body, delivery.rawBody, now)],
-		delivery: memory.hold(),
+		items: [
+			seen.answer === 'in doubt' ? { ...item, ...possibleRepeat(seen.firstAcceptedAt) } : item,
+		],
+		delivery: hold(memory, rules, false),
 	};
 }

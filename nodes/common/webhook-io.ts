@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'crypto';
 import {
+	sleep,
 	type IDataObject,
 	type IExecuteFunctions,
 	type IExecuteResponsePromiseData,
@@ -16,14 +17,24 @@ import {
 
 import { directAnswer, runAnswer, statusOf, type Verdict } from './answers';
 import { displayAddress } from './allowlist';
-import type { InvalidDeliveryReport } from './invalid-deliveries';
+import { computedWebhookFields, type ComputeField } from './computed-webhook-fields';
+import { isJsonObject } from './json';
 import {
 	type Delivery,
+	type HandOff,
 	type MemoryLayout,
 	type MemoryPlace,
+	recordRunStart,
 	takeSharedMemoryNotice,
 } from './memory/node-memory';
-import { judgeDelivery, type Receiver } from './pipeline';
+import {
+	type AnswerWhen,
+	type DeliveryRules,
+	judgeDelivery,
+	possibleRepeat,
+	type Receiver,
+	type RepeatPolicy,
+} from './pipeline';
 import { describeRefusal, refusalLog } from './refusal-log';
 import type { IncomingRequest } from './request';
 
@@ -45,8 +56,10 @@ function memoryPlaceOf(context: IWebhookFunctions): MemoryPlace {
 	};
 }
 
-/** A twin delivery in flight is waited for at most this many times before answering 503. */
+/** A twin delivery in flight is waited for at most this many times before answering 503… */
 const MAX_TWIN_WAITS = 3;
+/** …and each time at most this long: a run can wait for its start behind others. */
+const TWIN_WAIT_MS = 5_000;
 
 /**
  * Judges an admitted delivery and answers the verdict. Refusals, drops and 503 are written
@@ -58,32 +71,59 @@ export async function answerDelivery<Event, Candidate, Layout extends MemoryLayo
 	context: IWebhookFunctions,
 	request: IncomingRequest,
 	receiver: Receiver<Event, Candidate, Layout>,
-	report?: InvalidDeliveryReport,
+	rules: DeliveryRules,
 ): Promise<IWebhookResponseData> {
 	const place = memoryPlaceOf(context);
-	const decide = () => judgeDelivery(request, receiver, place, Date.now(), report);
+	const decide = () => judgeDelivery(request, receiver, place, Date.now(), rules);
 	let verdict = decide();
 	reportSharedMemory(context, place);
 	for (let waits = 0; verdict.outcome === 'twin in flight' && waits < MAX_TWIN_WAITS; waits++) {
-		await verdict.settled;
+		await waitAtMost(verdict.settled, TWIN_WAIT_MS);
 		verdict = decide();
 	}
-	return answerVerdict(context, verdict);
+	return answerVerdict(context, verdict, rules);
+}
+
+/** Waits for `settled`, or `ms`, whichever comes first (n8n 2.x's sleep stops its timer then). */
+async function waitAtMost(settled: Promise<void>, ms: number): Promise<void> {
+	const stop = new AbortController();
+	try {
+		await Promise.race([settled, sleep(ms, stop.signal).catch(() => undefined)]);
+	} finally {
+		stop.abort();
+	}
 }
 
 /** Answers a verdict as it stands (a twin still in flight after the waits gets a 503). */
-export function answerVerdict(context: IWebhookFunctions, verdict: Verdict): IWebhookResponseData {
-	if (verdict.outcome === 'accepted') {
+export function answerVerdict(
+	context: IWebhookFunctions,
+	verdict: Verdict,
+	rules?: Pick<DeliveryRules, 'answerWhen' | 'repeats'>,
+): IWebhookResponseData {
+	if (verdict.outcome === 'accepted' && rules) {
 		settleWhenAnswered(context, verdict.delivery, statusOf(verdict));
-		return { workflowData: [context.helpers.returnJsonArray(verdict.items)] };
+		const items = withTicket(verdict.items, verdict.delivery, rules);
+		return { workflowData: [context.helpers.returnJsonArray(items)] };
 	}
-	if (verdict.outcome === 'reported') {
+	if (verdict.outcome === 'reported' && rules) {
 		logRefusal(context, statusOf(verdict), verdict.refusal.body, 'warn');
-		settleWhenAnswered(context, verdict.delivery, statusOf(verdict));
 		// n8n runs the first node only when its first input has an item: an empty one goes
 		// there, execute() drops it (the report is on the second input, see answerFromRun).
-		return { workflowData: [[{ json: {} }], context.helpers.returnJsonArray(verdict.items)] };
+		const report = context.helpers.returnJsonArray(
+			withTicket(verdict.items, verdict.delivery, rules),
+		);
+		if (rules.answerWhen === 'runFinishes') {
+			// n8n answers such a run from its end, with 200; the sender must read its 400 now.
+			const answer = runAnswer({ reported: verdict.refusal.body });
+			context.getResponseObject().status(answer.status).json(answer.body);
+			verdict.delivery.confirm(Date.now());
+			return { noWebhookResponse: true, workflowData: [[{ json: {} }], report] };
+		}
+		settleWhenAnswered(context, verdict.delivery, statusOf(verdict));
+		return { workflowData: [[{ json: {} }], report] };
 	}
+	if (verdict.outcome === 'accepted' || verdict.outcome === 'reported')
+		throw new Error('an accepted delivery is answered with the rules it was judged by');
 	const answer = directAnswer(verdict);
 	if (verdict.outcome === 'refused')
 		logRefusal(
@@ -106,12 +146,14 @@ interface AnsweredResponse {
 }
 
 /**
- * Settles an accepted delivery when n8n answers its request: confirmed on the status our own
- * run sends (see answerFromRun; n8n's own failures are 500), released on anything else or when
- * the client goes away unanswered. `end` is wrapped rather than listened to because n8n saves
- * static data right after calling it (webhook-helpers.ts `setupResponseNodePromise`, on 1.x and
- * 2.x): the memory written in `confirm` is saved by that same request. Waiting for 'finish'
- * would be too late, and on n8n 2.x the write made inside `webhook()` is not saved at all
+ * Settles an accepted delivery when n8n answers its request: confirmed on the status the run
+ * answers (see answerFromRun; n8n's own failures are 500), released on anything else. A client
+ * that went away changes nothing: n8n still starts the run and still calls `end` with its
+ * outcome (1.x and 2.x), so until then the delivery stays in flight and a resend waits for it
+ * rather than starting a second run. `end` is wrapped rather than listened to because n8n
+ * saves static data right after calling it (webhook-helpers.ts `setupResponseNodePromise`):
+ * the memory written in `confirm` is saved by that same request. Waiting for 'finish' would be
+ * too late, and on n8n 2.x the write made inside `webhook()` is not saved at all
  * (WorkflowRunner.run() resets the static-data change flag before n8n answers).
  */
 function settleWhenAnswered(
@@ -130,11 +172,46 @@ function settleWhenAnswered(
 		}
 		return end.apply(this, args);
 	};
-	response.once('close', () => {
-		if (answered) return;
-		answered = true;
-		delivery.release();
-	});
+}
+
+/**
+ * What a delivery's run needs to know, carried on its first item (n8n stores the items with
+ * the execution, so a run started at boot or on a worker has it too); execute() takes it off
+ * before anything downstream sees the items.
+ */
+interface RunTicket {
+	handOff: HandOff;
+	answerWhen: AnswerWhen;
+	repeats: RepeatPolicy;
+}
+
+const TICKET_FIELD = '__captainArriveRun';
+
+function withTicket(
+	items: IDataObject[],
+	delivery: Delivery,
+	rules: Pick<DeliveryRules, 'answerWhen' | 'repeats'>,
+): IDataObject[] {
+	const ticket: RunTicket = {
+		handOff: delivery.handOff(),
+		answerWhen: rules.answerWhen,
+		repeats: rules.repeats,
+	};
+	return items.map((item, index) =>
+		index === 0 ? { ...item, [TICKET_FIELD]: ticket as unknown as IDataObject } : item,
+	);
+}
+
+/** The run's ticket, taken off every item it is on. */
+function takeTicket(...inputs: INodeExecutionData[][]): RunTicket | undefined {
+	let ticket: RunTicket | undefined;
+	for (const items of inputs)
+		for (const item of items) {
+			if (!isJsonObject(item.json) || !(TICKET_FIELD in item.json)) continue;
+			ticket ??= item.json[TICKET_FIELD] as unknown as RunTicket;
+			delete item.json[TICKET_FIELD];
+		}
+	return ticket;
 }
 
 /** One warning an hour per node when webhook processes share its deliveries (queue mode). */
@@ -170,36 +247,67 @@ function logRefusal(
 }
 
 /**
- * The one webhook of a trigger answered from its own run: n8n waits for the run to call
- * sendResponse (answerFromRun), so a 200 means that the run exists. `path` may carry fields
- * n8n 2.x reads instead of an expression (computedWebhookPath); they are kept as given.
+ * Which of n8n's answers the node's webhook gets: from the node's own run when it starts
+ * (answerFromRun), or n8n's answer once the whole run has finished ("When Last Node
+ * Finishes"; with no data: the provider reads only the status, never the workflow's output).
  */
-export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebhookDescription {
-	return { name: 'default', httpMethod: 'POST', responseMode: 'responseNode', ...path };
+const responseModeOf: ComputeField = (parameters) =>
+	((parameters.options || {}) as { answerWhen?: string }).answerWhen === 'runFinishes'
+		? 'lastNode'
+		: 'responseNode';
+
+/**
+ * The one webhook of a trigger: POST, answered from its run. `path` is literal or computed from
+ * the node's parameters; the response mode is computed (see computed-webhook-fields.ts).
+ */
+export function deliveryWebhook(path: string | ComputeField): IWebhookDescription {
+	const fields =
+		typeof path === 'string'
+			? { path, ...computedWebhookFields({ responseMode: responseModeOf }) }
+			: computedWebhookFields({ path, responseMode: responseModeOf });
+	return { name: 'default', httpMethod: 'POST', responseData: 'noData', ...fields };
 }
 
 /**
  * The node's execute(): n8n runs it first in every run the node started (before its
- * pass-through of webhook data; workflow-execute.ts runNode). It answers the waiting request
- * through n8n's responseNode path, which works in queue mode too (the worker relays it), then
- * passes the items on unchanged; a reported invalid delivery is answered 400 and passed on the
- * second output.
+ * pass-through of webhook data; workflow-execute.ts runNode), wherever the run starts: here,
+ * at boot after a crash, or on a queue-mode worker. It records the run in the node's memory
+ * (see recordRunStart: a run started elsewhere makes the provider's resend a duplicate here,
+ * or is itself marked as a possible repeat), answers the waiting request when the answer goes
+ * at the run's start (through n8n's responseNode path, which a worker relays), and passes the
+ * items on; a reported invalid delivery is answered 400 and passed on the second output.
  */
 export async function answerFromRun(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	// A second input only ever comes from a reported invalid delivery (answerVerdict): no
-	// setting to read on an accepted run. The sender still gets its 400, and nothing goes out
-	// on the first output.
-	const invalid = secondInput(context);
+	// A second input only ever comes from a reported invalid delivery (answerVerdict).
+	let items = context.getInputData();
+	let invalid = secondInput(context);
+	const ticket = takeTicket(items, invalid);
+	if (ticket) {
+		const onRunEnd = context.onExecutionFinish
+			? (handler: () => void) => context.onExecutionFinish!(handler)
+			: undefined;
+		const run = recordRunStart(ticket.handOff, Date.now(), onRunEnd);
+		if (run === 'possible repeat') {
+			if (ticket.repeats === 'skip') items = invalid = [];
+			else {
+				const marked = (item: INodeExecutionData) => ({
+					...item,
+					json: { ...item.json, ...possibleRepeat(ticket.handOff.acceptedAt) },
+				});
+				items = items.map(marked);
+				invalid = invalid.map(marked);
+			}
+		}
+	}
+	const answersNow = ticket?.answerWhen !== 'runFinishes';
 	const report = invalid[0]?.json;
 	if (report) {
-		await context.sendResponse(jsonAnswer(runAnswer({ reported: report })));
+		if (answersNow) await context.sendResponse(jsonAnswer(runAnswer({ reported: report })));
 		return [[], invalid];
 	}
-	const items = context.getInputData();
-	await context.sendResponse(jsonAnswer(runAnswer({ accepted: items.length })));
+	if (answersNow) await context.sendResponse(jsonAnswer(runAnswer({ accepted: items.length })));
 	return [items];
 }
-
 /** The run's second input: [] for an accepted delivery, which has only the first. */
 function secondInput(context: IExecuteFunctions): INodeExecutionData[] {
 	try {

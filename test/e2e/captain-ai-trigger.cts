@@ -23,6 +23,7 @@ import {
 	once,
 	publish,
 	triggerWorkflow,
+	saysWhenRunsEnd,
 } from './support/real-n8n.cjs';
 
 const TRIGGER = TRIGGER_NAMES.captainAiTrigger;
@@ -493,7 +494,7 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 					await n8n().waitForWebhook(published.url);
 			}, 60_000);
 
-			test('redeliveries of events accepted before the restart → 200 ignored (duplicate), no execution', async () => {
+			test('redeliveries of events accepted before the restart: duplicates where n8n said their runs ended, else run again marked', async () => {
 				// Captain's retries: same event_uuid, a later attempt.
 				const redeliveries = acceptedBeforeRestart.map((body) => ({
 					...body,
@@ -503,27 +504,40 @@ export function captainAiTriggerSuite(n8n: () => N8n): NodeE2ESuite {
 					},
 				}));
 				expect(redeliveries.length).toBeGreaterThan(1);
-				await expectNoExecution(main, async () => {
-					const outcomes: Array<{ event: string; status: number; reason: unknown }> = [];
-					for (const body of redeliveries) {
-						const answer = await n8n().post(main.url, body, auth);
-						const reason = isAcceptedAnswer(answer)
-							? 'accepted again'
-							: (answer.body?.reason ?? answer.text);
-						outcomes.push({
-							event: `${body.event_name} ${body.event_uuid}`,
-							status: answer.status,
-							reason,
-						});
-					}
-					expect(outcomes).toEqual(
-						redeliveries.map((body) => ({
-							event: `${body.event_name} ${body.event_uuid}`,
-							status: 200,
-							reason: 'duplicate',
-						})),
-					);
-				});
+				if (saysWhenRunsEnd(n8n().version)) {
+					await expectNoExecution(main, async () => {
+						const outcomes: Array<{ event: string; status: number; reason: unknown }> = [];
+						for (const body of redeliveries) {
+							const answer = await n8n().post(main.url, body, auth);
+							const reason = isAcceptedAnswer(answer)
+								? 'accepted again'
+								: (answer.body?.reason ?? answer.text);
+							outcomes.push({
+								event: `${body.event_name} ${body.event_uuid}`,
+								status: answer.status,
+								reason,
+							});
+						}
+						expect(outcomes).toEqual(
+							redeliveries.map((body) => ({
+								event: `${body.event_name} ${body.event_uuid}`,
+								status: 200,
+								reason: 'duplicate',
+							})),
+						);
+					});
+					return;
+				}
+				// No end-of-run signal and accepted seconds before the restart: at least once, marked.
+				const before = await executionIds(n8n(), main.workflow.id);
+				for (const body of redeliveries)
+					expect(isAcceptedAnswer(await n8n().post(main.url, body, auth))).toBe(true);
+				const runs = await newExecutions(n8n(), main.workflow.id, before, redeliveries.length);
+				const items = runs.flatMap((run) => nodeOutputItems(run, TRIGGER));
+				expect(items.map((item) => [item.eventId, item.possibleRepeat])).toEqual(
+					expect.arrayContaining(redeliveries.map((body) => [body.event_uuid, true])),
+				);
+				expect(items).toHaveLength(redeliveries.length);
 			});
 
 			test('a new event is still accepted after the restart', async () => {

@@ -5,6 +5,7 @@
  *
  * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
  */
+import { answerWhenSuite } from './answer-when.cjs';
 import { arriveTriggerSuite } from './arrive-trigger.cjs';
 import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
 import { driverUpdatesSuite } from './driver-updates.cjs';
@@ -26,6 +27,7 @@ const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	captainAiTriggerSuite,
 	arriveTriggerSuite,
 	versionTwoSuite,
+	answerWhenSuite,
 	driverUpdatesSuite,
 ];
 
@@ -51,8 +53,8 @@ describe.each(e2eVersions())('n8n %s', (version) => {
 	describe('after restarting n8n with N8N_PROXY_HOPS=1', () => {
 		beforeAll(
 			async () => {
-				// A restart trusts only memory saved once its runs had time to finish: send what must be
-				// remembered, wait for that, let each suite's dropped delivery carry the save, restart.
+				// Send what must be remembered, let the runs end (n8n 2.x tells the node), let each
+				// suite's dropped delivery carry the save that records it, restart.
 				for (const suite of suites) await suite.beforeRestart();
 				await sleep(SETTLE_WAIT_MS);
 				for (const suite of suites) await suite.settleBeforeRestart();

@@ -9,6 +9,9 @@
  * node's execute() runs in n8n-core's real ExecuteContext, and what it passes to
  * sendResponse is written to the response, after which static data is saved if changed.
  *
+ * The run's end is n8n 2.x's: handlers the node registered with onExecutionFinish run once the
+ * run is over (`endSignal = false` drops the method, as on n8n 1.x).
+ *
  * What is still a stand-in (n8n's server owns them and they cannot be built without it):
  * - the HTTP request/response (Express objects): plain objects with the fields n8n fills;
  * - the credentials store: `credentialsHelper.getDecrypted` returns the test's values;
@@ -65,17 +68,24 @@ export interface WebhookAnswer {
 
 /** What happens to an accepted delivery after webhook() handed n8n its items. */
 export type RunOutcome =
-	/** The run starts: the node's execute() answers. */
+	/** The run starts: the node's execute() answers; then the run ends. */
 	| 'runs'
+	/** The run starts and answers, but never ends here (n8n is killed during it). */
+	| 'cut-short'
 	/** n8n could not create or start the run and answers 500 (e.g. a database error). */
 	| 'fails'
-	/** The client gave up before anything was answered. */
+	/** The client gave up before anything was answered; n8n still starts the run and answers. */
 	| 'client-gone';
 
 /** A request whose webhook() has returned; `finish` decides what n8n does next. */
 export interface StartedCall {
 	startsExecution: boolean;
 	finish(outcome?: RunOutcome): Promise<WebhookAnswer>;
+	/**
+	 * n8n never got to start the run (killed first): at its next start it runs the enqueued
+	 * execution, with no one waiting for an answer. Call after forgetProcessMemory().
+	 */
+	recover(): Promise<void>;
 }
 
 export class SavedWorkflow {
@@ -86,6 +96,8 @@ export class SavedWorkflow {
 	credentialReads = 0;
 	/** The node's saved version: n8n fills in the defaults of that version's parameters. */
 	typeVersion = 1;
+	/** Whether runs have n8n 2.x's onExecutionFinish (n8n 1.x has none). */
+	endSignal = true;
 
 	constructor(
 		readonly nodeType: INodeType,
@@ -165,15 +177,15 @@ export class SavedWorkflow {
 			status: response.ended ? response.statusCode : 0,
 			body: response.body,
 			headers: response.headers,
-			items: items.map((item) => item.json),
-			invalidItems: (outputs[1] ?? []).map((item) => item.json),
+			items: items.map((item) => withoutRunTicket(item.json)),
+			invalidItems: (outputs[1] ?? []).map((item) => withoutRunTicket(item.json)),
 			startsExecution,
 		});
 
 		if (!startsExecution) {
 			// The node answered itself (n8n's responseCallback with noWebhookResponse saves first).
 			saveIfChanged();
-			return { startsExecution, finish: async () => answer() };
+			return { startsExecution, finish: async () => answer(), recover: async () => undefined };
 		}
 
 		return {
@@ -182,15 +194,13 @@ export class SavedWorkflow {
 				// WorkflowRunner.run() builds another Workflow over the same static data object
 				// (establishContextForPersistence), which resets its change flag.
 				this.workflow(rawStaticData);
-				if (outcome === 'client-gone') {
-					response.emit('close');
-					return answer();
-				}
+				if (outcome === 'client-gone') response.emit('close');
 				if (outcome === 'fails') {
 					response.status(500).json({ message: 'There was a problem executing the workflow' });
 					return answer(); // responseCallback(error): n8n does not save static data
 				}
-				const sent = await this.runExecute(outputs, mode, additionalData);
+				const run = await this.runExecute(outputs, mode, additionalData);
+				const sent = run.sent;
 				if (!sent) throw new Error('the run ended without answering the request');
 				// setupResponseNodePromise. A Buffer body: status (2.x), headers, end, then save. Any
 				// other body: responseCallback answers it with its status (res.status().json()),
@@ -201,7 +211,12 @@ export class SavedWorkflow {
 				if (Buffer.isBuffer(sent.body)) response.end(sent.body);
 				else response.json(sent.body as IDataObject);
 				saveIfChanged();
+				if (outcome !== 'cut-short') await run.end();
 				return answer();
+			},
+			recover: async () => {
+				const run = await this.runExecute(outputs, mode, this.additionalData(request, response));
+				await run.end();
 			},
 		};
 	}
@@ -211,21 +226,26 @@ export class SavedWorkflow {
 		outputs: INodeExecutionData[][],
 		mode: WorkflowExecuteMode,
 		baseData: IWorkflowExecuteAdditionalData,
-	): Promise<IExecuteResponsePromiseData | undefined> {
+	): Promise<{ sent: IExecuteResponsePromiseData | undefined; end: () => Promise<void> }> {
 		let sent: IExecuteResponsePromiseData | undefined;
+		const atEnd: Array<(runData: { status: string }) => Promise<void>> = [];
 		const additionalData = {
 			...baseData,
 			hooks: {
 				runHook: async (name: string, args: unknown[]) => {
 					if (name === 'sendResponse') sent = args[0] as IExecuteResponsePromiseData;
 				},
+				addHandler: (name: string, handler: (runData: { status: string }) => Promise<void>) => {
+					if (name === 'workflowExecuteAfter') atEnd.push(handler);
+				},
 			},
 		} as unknown as IWorkflowExecuteAdditionalData;
 		const workflow = this.workflow(structuredClone(this.staticData));
 		const node = workflow.getNode('Trigger') as INode;
-		// n8n puts what webhook() returned on the first node's input, output for output.
-		const inputData = { main: outputs };
-		const items = outputs[0] ?? [];
+		// n8n puts what webhook() returned on the first node's input, output for output; it stores
+		// it with the execution, so each run (a recovered one too) reads its own copy.
+		const inputData = { main: structuredClone(outputs) };
+		const items = inputData.main[0] ?? [];
 		const executeData = { node, data: inputData, source: null };
 		const context = new ExecuteContext(
 			workflow,
@@ -239,10 +259,17 @@ export class SavedWorkflow {
 			executeData,
 			[],
 		);
+		if (!this.endSignal) (context as { onExecutionFinish?: unknown }).onExecutionFinish = undefined;
+		// n8n stores the run's input with the execution: what execute() changes is its own copy.
 		const output = (await this.nodeType.execute!.call(context)) as INodeExecutionData[][];
 		this.lastRunOutput = output[0].map((item) => item.json);
 		this.lastRunInvalid = (output[1] ?? []).map((item) => item.json);
-		return sent;
+		return {
+			sent,
+			end: async () => {
+				for (const handler of atEnd) await handler({ status: 'success' });
+			},
+		};
 	}
 
 	/** Publishing the workflow: n8n runs the webhook's checkExists in its real HookContext. */
@@ -341,6 +368,13 @@ export class SavedWorkflow {
 			variables: {},
 		} as unknown as IWorkflowExecuteAdditionalData;
 	}
+}
+
+/** An item as the workflow sees it: without what the node carries for its own run. */
+function withoutRunTicket(json: IDataObject): IDataObject {
+	return Object.fromEntries(
+		Object.entries(json).filter(([key]) => !key.startsWith('__captainArrive')),
+	);
 }
 
 /** Express's response as far as the nodes and n8n's answering code use it. */

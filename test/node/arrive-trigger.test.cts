@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
-import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/memory/node-memory';
+import { SAVE_INTERVAL_MS, forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
@@ -253,7 +253,7 @@ describe('ARRIVE Trigger through webhook()', () => {
 				const [inTransit, approaching, approachingAgain, approachingThird] = script();
 				await workflow.call(fromArrive(inTransit));
 				expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
-				now += SETTLE_MS + 1000;
+				now += SAVE_INTERVAL_MS; // its run ended; the next request saves that
 				expect((await workflow.call(fromArrive(approachingAgain))).body).toMatchObject({
 					reason: 'no-change',
 				});
@@ -265,15 +265,35 @@ describe('ARRIVE Trigger through webhook()', () => {
 			}
 		});
 
-		test('a restart right after an approach fires it again on the next call (at-least-once)', async () => {
+		test("a restart during an approach's run fires it again on the next call, marked (at least once)", async () => {
 			const workflow = arriveWorkflow();
+			const [inTransit, approaching, approachingAgain, approachingThird] = script();
+			await workflow.call(fromArrive(inTransit));
+			const run = await workflow.start(fromArrive(approaching));
+			expect(run.startsExecution).toBe(true);
+			await run.finish('cut-short');
+			forgetProcessMemory(); // its run may have been cut short
+			const again = await workflow.call(fromArrive(approachingAgain));
+			expect(again.items).toMatchObject([
+				{ status: 'approaching', isNewAckToken: true, possibleRepeat: true },
+			]);
+			expect(typeof again.items[0].firstAcceptedAt).toBe('string');
+			// Once repeated, the moment is known again: the next call has nothing new.
+			expect((await workflow.call(fromArrive(approachingThird))).body).toMatchObject({
+				reason: 'no-change',
+			});
+		});
+
+		test('with Possible Repeats: Skip Them, the moment in doubt starts nothing after the restart', async () => {
+			const workflow = arriveWorkflow({ options: { repeatsAfterRestart: 'skip' } });
 			const [inTransit, approaching, approachingAgain] = script();
 			await workflow.call(fromArrive(inTransit));
-			expect((await workflow.call(fromArrive(approaching))).startsExecution).toBe(true);
-			forgetProcessMemory(); // its run may have been cut short
-			expect(
-				(await workflow.call(fromArrive(approachingAgain))).items.map((item) => item.status),
-			).toEqual(['approaching']);
+			await (await workflow.start(fromArrive(approaching))).finish('cut-short');
+			forgetProcessMemory();
+			expect(await workflow.call(fromArrive(approachingAgain))).toMatchObject({
+				startsExecution: false,
+				body: { reason: 'no-change' },
+			});
 		});
 
 		test('an approach whose run could not start fires on the next call', async () => {

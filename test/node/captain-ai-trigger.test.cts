@@ -8,7 +8,7 @@ import {
 } from '../../nodes/common/memory/backpressure';
 import {
 	SAVE_INTERVAL_MS,
-	SETTLE_MS,
+	UNWATCHED_SETTLE_MS,
 	forgetProcessMemory,
 } from '../../nodes/common/memory/node-memory';
 import { fixtureNames, loadFixture } from '../helpers/fixtures.cjs';
@@ -509,13 +509,51 @@ describe('Captain.AI Trigger through webhook()', () => {
 			expect(retry).toMatchObject({ status: 200, body: { status: 'accepted' } });
 		});
 
-		test('a delivery whose client went away before the run started is forgotten too', async () => {
+		test('a delivery whose client went away still runs (n8n starts it anyway): the retry is a duplicate', async () => {
 			const workflow = captainWorkflow();
-			const gone = await workflow.call({ body: body(), headers: authed }, 'webhook', 'client-gone');
-			expect(gone.status).toBe(0);
-			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({
-				status: 'accepted',
+			const first = await workflow.start({ body: body(), headers: authed });
+			const retry = workflow.call({ body: body(), headers: authed }); // the sender timed out and retries
+			await first.finish('client-gone');
+			expect(workflow.lastRunOutput).toHaveLength(1);
+			expect(await retry).toMatchObject({
+				status: 200,
+				body: { reason: 'duplicate' },
+				startsExecution: false,
 			});
+		});
+
+		test('a run n8n starts at boot for a delivery accepted before a crash records it: the resend is a duplicate', async () => {
+			const workflow = captainWorkflow();
+			const accepted = await workflow.start({ body: body(), headers: authed });
+			forgetProcessMemory(); // killed after enqueueing the run, before starting it
+			await accepted.recover();
+			expect(workflow.lastRunOutput).toMatchObject([{ eventId: body().event_uuid }]);
+			expect(workflow.lastRunOutput[0].possibleRepeat).toBeUndefined();
+			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({
+				body: { reason: 'duplicate' },
+				startsExecution: false,
+			});
+		});
+
+		test('a resend accepted before the boot-time run started makes that run a marked possible repeat', async () => {
+			const workflow = captainWorkflow();
+			const accepted = await workflow.start({ body: body(), headers: authed });
+			forgetProcessMemory();
+			const resend = await workflow.call({ body: body(), headers: authed });
+			expect(resend.body).toMatchObject({ status: 'accepted' });
+			await accepted.recover();
+			expect(workflow.lastRunOutput).toMatchObject([
+				{ eventId: body().event_uuid, possibleRepeat: true },
+			]);
+		});
+
+		test('with Possible Repeats: Skip Them, that boot-time run passes nothing on', async () => {
+			const workflow = captainWorkflow({ options: { repeatsAfterRestart: 'skip' } });
+			const accepted = await workflow.start({ body: body(), headers: authed });
+			forgetProcessMemory();
+			await workflow.call({ body: body(), headers: authed });
+			await accepted.recover();
+			expect(workflow.lastRunOutput).toEqual([]);
 		});
 
 		test('a twin waits for the first delivery: duplicate once it ran, accepted when it could not start', async () => {
@@ -541,29 +579,74 @@ describe('Captain.AI Trigger through webhook()', () => {
 			});
 		});
 
-		test('after a restart, an event whose run may have been cut short runs again (at-least-once)', async () => {
+		test('after a restart, an event whose run may have been cut short runs again, marked (at least once)', async () => {
 			const workflow = captainWorkflow();
-			await workflow.call({ body: body(), headers: authed });
+			const firstAt = new Date(now).toISOString();
+			await (await workflow.start({ body: body(), headers: authed })).finish('cut-short');
 			now += 1000;
-			forgetProcessMemory(); // killed a second later: its run may not have finished
-			expect((await workflow.call({ body: body(), headers: authed })).body).toMatchObject({
-				status: 'accepted',
+			forgetProcessMemory(); // killed during the run: n8n never said it ended
+			const again = await workflow.call({ body: body(), headers: authed });
+			expect(again.body).toMatchObject({ status: 'accepted' });
+			expect(again.items).toMatchObject([
+				{ eventId: body().event_uuid, possibleRepeat: true, firstAcceptedAt: firstAt },
+			]);
+			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({
+				body: { reason: 'duplicate' },
 			});
 		});
 
-		test(`after a restart, an event saved more than ${SETTLE_MS / 1000} s after it was accepted stays a duplicate`, async () => {
+		test('with Possible Repeats: Skip Them, that event starts nothing (at most once)', async () => {
+			const workflow = captainWorkflow({ options: { repeatsAfterRestart: 'skip' } });
+			await (await workflow.start({ body: body(), headers: authed })).finish('cut-short');
+			forgetProcessMemory();
+			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({
+				status: 200,
+				body: { status: 'ignored', reason: 'possible-repeat' },
+				startsExecution: false,
+			});
+		});
+
+		test('after a restart, an event whose run n8n said had ended, once saved so, stays a duplicate', async () => {
 			const workflow = captainWorkflow();
-			await workflow.call({ body: body(), headers: authed });
-			now += SETTLE_MS + 1000;
+			await workflow.call({ body: body(), headers: authed }); // runs and ends
+			now += SAVE_INTERVAL_MS;
 			const redelivery = await workflow.call({ body: body(), headers: authed });
 			expect(redelivery.body).toMatchObject({ reason: 'duplicate' });
-			expect(workflow.saves).toBe(2); // the dropped redelivery carried the settling save
+			expect(workflow.saves).toBe(2); // the dropped redelivery carried the settled entry
 			forgetProcessMemory();
 			expect(await workflow.call({ body: body(), headers: authed })).toMatchObject({
 				body: { reason: 'duplicate' },
 				startsExecution: false,
 			});
-			expect(workflow.saves).toBe(2);
+		});
+
+		test(`without n8n's end-of-run signal (n8n 1.x), an event counts as run after ${UNWATCHED_SETTLE_MS / 1000} s`, async () => {
+			const workflow = captainWorkflow();
+			workflow.endSignal = false;
+			await workflow.call({ body: body(), headers: authed });
+			now += SAVE_INTERVAL_MS;
+			await workflow.call({ body: body(), headers: authed }); // saves: still maybe running
+			forgetProcessMemory();
+			expect(
+				(
+					await workflow.call({
+						body: withEnvelope(body(), { event_uuid: 'other' }),
+						headers: authed,
+					})
+				).body,
+			).toMatchObject({ status: 'accepted' });
+			const young = await workflow.call({ body: body(), headers: authed });
+			expect(young.items).toMatchObject([{ possibleRepeat: true }]);
+
+			const settled = captainWorkflow();
+			settled.endSignal = false;
+			await settled.call({ body: withEnvelope(body(), { event_uuid: 'old' }), headers: authed });
+			now += UNWATCHED_SETTLE_MS;
+			await settled.call({ body: withEnvelope(body(), { event_uuid: 'old' }), headers: authed }); // the settling save
+			forgetProcessMemory();
+			expect(
+				await settled.call({ body: withEnvelope(body(), { event_uuid: 'old' }), headers: authed }),
+			).toMatchObject({ body: { reason: 'duplicate' } });
 		});
 
 		test(`saves are coalesced: at most one per ${SAVE_INTERVAL_MS / 1000} s, the rest carried by a later request`, async () => {
@@ -578,19 +661,14 @@ describe('Captain.AI Trigger through webhook()', () => {
 			await workflow.call({
 				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
 				headers: authed,
-			}); // a duplicate
+			}); // a duplicate, which carries the burst (its runs ended: settled)
 			expect(workflow.saves).toBe(2);
-			now += SETTLE_MS;
+			now += UNWATCHED_SETTLE_MS;
 			await workflow.call({
 				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
 				headers: authed,
 			});
-			expect(workflow.saves).toBe(3); // settles the burst
-			await workflow.call({
-				body: withEnvelope(body(), { event_uuid: 'burst-0' }),
-				headers: authed,
-			});
-			expect(workflow.saves).toBe(3); // nothing left to save: a pure drop writes nothing
+			expect(workflow.saves).toBe(2); // nothing left to save: a pure drop writes nothing
 			forgetProcessMemory();
 			const redeliveries = await Promise.all(
 				[0, 1, 2, 3, 4].map((i) =>

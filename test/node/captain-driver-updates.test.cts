@@ -8,7 +8,7 @@ import { NodeHelpers } from 'n8n-workflow';
 
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';
-import { SETTLE_MS, forgetProcessMemory } from '../../nodes/common/memory/node-memory';
+import { SAVE_INTERVAL_MS, forgetProcessMemory } from '../../nodes/common/memory/node-memory';
 import { loadFixture } from '../helpers/fixtures.cjs';
 import { SavedWorkflow } from '../helpers/webhook-harness.cjs';
 
@@ -221,7 +221,7 @@ describe('Locations: At Most One per Driver Every 5 Minutes', () => {
 				detail: 'no driver location to report: 3 drivers within 5 min of the last one',
 			},
 		});
-		// Saved by each run, then once more as it settles (node-memory.ts, SETTLE_MS); the other drops write nothing.
+		// Saved by each run, then once more once n8n said the run ended (node-memory.ts); the other drops write nothing.
 		expect(saves).toEqual([1, 2, 2, 2, 2, 3, 4, 4, 4, 4]);
 	});
 
@@ -287,8 +287,8 @@ describe('Locations: At Most One per Driver Every 5 Minutes', () => {
 	test('after a restart (the state read back from static data): still at most one per 5 minutes', async () => {
 		const workflow = captainWorkflow(parameters);
 		await workflow.call({ body: locationsReport('r-0', 0, drivers(0)), headers: authed });
-		clock.now += SETTLE_MS + 1000;
-		await workflow.call({ body: locationsReport('r-1', 1, drivers(1)), headers: authed }); // settles
+		clock.now += SAVE_INTERVAL_MS;
+		await workflow.call({ body: locationsReport('r-1', 1, drivers(1)), headers: authed }); // saves the ended run
 		forgetProcessMemory();
 		const afterRestart = [];
 		for (const m of [2, 5])
@@ -298,16 +298,45 @@ describe('Locations: At Most One per Driver Every 5 Minutes', () => {
 		expect(afterRestart.map((answer) => answer.items.length)).toEqual([0, 3]);
 	});
 
-	test('after a restart right after a run (it may have been cut short): the next report runs again', async () => {
+	test('after a restart during a run (it may have been cut short): the next report runs again, marked a possible repeat', async () => {
 		const workflow = captainWorkflow(parameters);
-		await workflow.call({ body: locationsReport('r-0', 0, drivers(0)), headers: authed });
+		const firstAt = new Date(clock.now).toISOString();
+		await (
+			await workflow.start({ body: locationsReport('r-0', 0, drivers(0)), headers: authed })
+		).finish('cut-short');
 		clock.now += 1000;
 		forgetProcessMemory();
-		const answer = await workflow.call({
+		const again = await workflow.call({
 			body: locationsReport('r-1', 1, drivers(1)),
 			headers: authed,
 		});
-		expect(answer.items).toHaveLength(3);
+		expect(again.items).toHaveLength(3);
+		expect(again.items[0]).toMatchObject({ possibleRepeat: true, firstAcceptedAt: firstAt });
+		// From then on, judged against that item: minute 2 is too soon.
+		const next = await workflow.call({
+			body: locationsReport('r-2', 2, drivers(2)),
+			headers: authed,
+		});
+		expect(next.body).toMatchObject({ reason: 'no-change' });
+	});
+
+	test('with Possible Repeats After a Restart: Skip Them, that report starts nothing', async () => {
+		const workflow = captainWorkflow({ ...parameters, options: { repeatsAfterRestart: 'skip' } });
+		await (
+			await workflow.start({ body: locationsReport('r-0', 0, drivers(0)), headers: authed })
+		).finish('cut-short');
+		forgetProcessMemory();
+		const skipped = await workflow.call({
+			body: locationsReport('r-1', 1, drivers(1)),
+			headers: authed,
+		});
+		expect(skipped).toMatchObject({ startsExecution: false, body: { reason: 'no-change' } });
+		const later = await workflow.call({
+			body: locationsReport('r-5', 5, drivers(5)),
+			headers: authed,
+		});
+		expect(later.items).toHaveLength(3);
+		expect(later.items[0].possibleRepeat).toBeUndefined();
 	});
 });
 
@@ -375,7 +404,7 @@ describe('Locations: Only Near a Place', () => {
 			body: locationsReport('r-0', 0, [{ id: 'a', metres: 10, at: 0 }]),
 			headers: authed,
 		});
-		clock.now += SETTLE_MS + 1000;
+		clock.now += SAVE_INTERVAL_MS;
 		await workflow.call({
 			body: locationsReport('r-1', 1, [{ id: 'a', metres: 10, at: 1 }]),
 			headers: authed,
@@ -465,11 +494,33 @@ describe('ETA: Only When Moved by 5 Minutes', () => {
 		expect(answers.filter((answer) => answer.startsExecution)).toHaveLength(1);
 	});
 
+	test('after a restart during a run: the next update runs, marked; with Skip Them it does not', async () => {
+		for (const repeats of ['runMarked', 'skip']) {
+			forgetProcessMemory();
+			const workflow = captainWorkflow({
+				...parameters,
+				options: { repeatsAfterRestart: repeats },
+			});
+			await (
+				await workflow.start({ body: etaUpdate(`e-0-${repeats}`, 0, 30), headers: authed })
+			).finish('cut-short');
+			forgetProcessMemory();
+			const next = await workflow.call({
+				body: etaUpdate(`e-1-${repeats}`, 1, 31),
+				headers: authed,
+			});
+			expect([repeats, next.items.map((item) => item.possibleRepeat)]).toEqual([
+				repeats,
+				repeats === 'skip' ? [] : [true],
+			]);
+		}
+	});
+
 	test('after a restart, the last ETA that ran is still what an update is compared with', async () => {
 		const workflow = captainWorkflow(parameters);
 		await workflow.call({ body: etaUpdate('e-0', 0, 30), headers: authed });
-		clock.now += SETTLE_MS + 1000;
-		await workflow.call({ body: etaUpdate('e-1', 1, 31), headers: authed }); // dropped; settles
+		clock.now += SAVE_INTERVAL_MS;
+		await workflow.call({ body: etaUpdate('e-1', 1, 31), headers: authed }); // dropped; saves the ended run
 		forgetProcessMemory();
 		const answers = [
 			await workflow.call({ body: etaUpdate('e-2', 2, 33), headers: authed }),

@@ -126,6 +126,7 @@ describe('1. nothing in the pipeline throws', () => {
 			deliveries: 'seen',
 			deliveryKey: () => 'the-delivery',
 			describeDuplicate: () => 'seen',
+			resendsRegardless: false,
 			emit: () => {
 				throw new Error('emit failed');
 			},
@@ -136,6 +137,7 @@ describe('1. nothing in the pipeline throws', () => {
 				broken(where),
 				{ scope: `broken-${where}`, newRevision: () => 'r' },
 				0,
+				{ answerWhen: 'runStarts', repeats: 'runMarked' },
 			);
 			expect(verdict).toMatchObject({
 				outcome: 'refused',

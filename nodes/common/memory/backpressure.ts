@@ -18,11 +18,15 @@ interface Waiting {
 	readonly acceptedAt: number;
 }
 
-/** Every delivery of this process waiting for its run, oldest first (insertion order). */
-const waiting = new Set<Waiting>();
+/**
+ * Every delivery of this process waiting for its run, oldest first (insertion order), and
+ * whether its age says anything: one answered when its run has finished waits as long as the
+ * run (and on a queue-mode worker, its start is not seen here), so only its count does.
+ */
+const waiting = new Map<Waiting, { ageCounts: boolean }>();
 
-export function startWaiting(delivery: Waiting): void {
-	waiting.add(delivery);
+export function startWaiting(delivery: Waiting, { ageCounts }: { ageCounts: boolean }): void {
+	waiting.set(delivery, { ageCounts });
 }
 
 export function stopWaiting(delivery: Waiting): void {
@@ -30,13 +34,14 @@ export function stopWaiting(delivery: Waiting): void {
 }
 
 export function isOverloaded(now: number): boolean {
-	for (const delivery of waiting) {
+	for (const delivery of waiting.keys()) {
 		if (delivery.acceptedAt >= now - STALE_IN_FLIGHT_MS) break;
 		waiting.delete(delivery); // its answer was lost somewhere; stop counting it
 	}
 	if (waiting.size >= MAX_DELIVERIES_IN_FLIGHT) return true;
-	const oldest = waiting.values().next().value as Waiting | undefined;
-	return oldest !== undefined && oldest.acceptedAt < now - MAX_IN_FLIGHT_WAIT_MS;
+	for (const [delivery, { ageCounts }] of waiting)
+		if (ageCounts) return delivery.acceptedAt < now - MAX_IN_FLIGHT_WAIT_MS;
+	return false;
 }
 
 /** Forgets every waiting delivery, as a restart would (tests). */

@@ -16,12 +16,19 @@
  *   while another live process shares the node) and entries are compact lines (table.ts).
  *   What a crash can lose is the newest entries: their redeliveries then run again (a
  *   duplicate, never a loss).
- * - A run that had started when n8n was killed may not have finished. Each snapshot names the
- *   process that wrote it and when. A process reading a snapshot by another one it has not
- *   seen save before (what a predecessor left before a restart) trusts only the entries that
- *   were already SETTLE_MS old at that save, so an event whose run was cut short runs again
- *   when it is redelivered. A process it has seen save more than once is a live peer (webhook
- *   processes in queue mode, whose runs execute on workers): trusted in full.
+ * - A run that had started when n8n was killed may not have finished. Each entry carries how
+ *   sure the node is that its run is over (table.ts, EntryCertainty): n8n 2.x says when a run
+ *   in this process ends (onExecutionFinish); a run elsewhere (a queue-mode worker) or on n8n
+ *   1.x counts as over once its entry is UNWATCHED_SETTLE_MS old. Each snapshot names the
+ *   process that wrote it. A process reading a snapshot by another one it has not seen save
+ *   before (what a predecessor left before a restart) holds the entries whose run was not
+ *   over "in doubt": a resend is run again, and marked as a possible repeat (or skipped, as
+ *   the user chooses). A process it has seen save more than once is a live peer (webhook
+ *   processes in queue mode, whose runs execute on workers): its running entries are trusted.
+ * - A run can also start in another process than the one that accepted its delivery: n8n
+ *   starts at boot the runs a crash left enqueued, and a queue-mode worker runs them all. The
+ *   delivery's entries travel with its items (handOff), and that run records them there, so
+ *   the provider's resend is a duplicate wherever it arrives next.
  */
 import { randomUUID } from 'crypto';
 
@@ -35,13 +42,17 @@ export type MemoryLayout = Record<string, MemoryLimits>;
 /** Saves of one node's memory into static data are at least this far apart. */
 export const SAVE_INTERVAL_MS = 3_000;
 /**
- * How long after acceptance a run is assumed to have finished. An entry younger than this at
- * the save that stored it does not block a redelivery in another process (see above).
+ * How long after acceptance a run nobody watches is taken to be over (a run on a queue-mode
+ * worker, or on n8n 1.x, which has no end-of-run signal for a node). Long enough for a run
+ * that waited behind others under load and n8n's graceful shutdown (30 s by default).
  */
-export const SETTLE_MS = 10_000;
+export const UNWATCHED_SETTLE_MS = 60_000;
+/** What snapshots without certainty marks (stored format 3) assumed: a run over after 10 s. */
+const FORMAT_3_SETTLE_MS = 10_000;
 
 interface StoredMemory {
-	v: 3;
+	/** 4: lines carry certainty marks; 3 (read only): they do not. */
+	v: 3 | 4;
 	rev: string;
 	/** The n8n process that saved it (processId), and when. */
 	by: string;
@@ -74,6 +85,8 @@ interface ScopeState {
 	unsaved: boolean;
 	/** Time of the newest entry written, to know when a save would settle it. */
 	newestAt: number;
+	/** The newestAt whose settling save was found unneeded (its entries' runs were watched). */
+	settlingCheckedAt: number;
 	/** `table TAB digest` of claimed keys → the delivery waiting for its run. */
 	inFlight: Map<string, Delivery>;
 	/**
@@ -107,7 +120,12 @@ export interface OpenMemoryOptions<L extends MemoryLayout> extends MemoryPlace {
 
 function readStored(staticData: Record<string, unknown>): StoredMemory | undefined {
 	const stored = staticData[STATIC_DATA_KEY] as StoredMemory | undefined;
-	if (!stored || typeof stored !== 'object' || stored.v !== 3 || typeof stored.tables !== 'object')
+	if (
+		!stored ||
+		typeof stored !== 'object' ||
+		(stored.v !== 3 && stored.v !== 4) ||
+		typeof stored.tables !== 'object'
+	)
 		return undefined;
 	return stored;
 }
@@ -117,15 +135,22 @@ function rememberRevision(state: ScopeState, rev: string): void {
 	if (state.knownRevisions.length > KNOWN_REVISIONS) state.knownRevisions.shift();
 }
 
-function isSaveDue(state: ScopeState, now: number): boolean {
+function isSaveDue(state: ScopeState, now: number, eager = false): boolean {
 	// While another live process serves this node too (queue mode without URI routing), its
 	// dedupe depends on reading our saves: save every change rather than every few seconds.
-	const interval = state.sharedSeenAt >= now - SHARED_WINDOW_MS ? 0 : SAVE_INTERVAL_MS;
+	const interval = eager || state.sharedSeenAt >= now - SHARED_WINDOW_MS ? 0 : SAVE_INTERVAL_MS;
 	if (now - state.lastSaveAt < interval) return false;
 	if (state.unsaved) return true;
-	// Stored entries younger than SETTLE_MS are not trusted after a restart; one more save,
-	// once they are old enough, makes them count.
-	return state.lastSaveAt < state.newestAt + SETTLE_MS && now >= state.newestAt + SETTLE_MS;
+	// Unwatched entries are saved as "maybe running" until UNWATCHED_SETTLE_MS old; one more
+	// save, once they are old enough, makes them count as settled. Not needed when n8n said the
+	// runs ended (looked up once per newest entry: a scan of the tables).
+	const settleAt = state.newestAt + UNWATCHED_SETTLE_MS;
+	if (state.lastSaveAt >= settleAt || now < settleAt || state.settlingCheckedAt === state.newestAt)
+		return false;
+	const since = state.lastSaveAt - UNWATCHED_SETTLE_MS;
+	if ([...state.tables.values()].some((table) => table.hasUnwatchedSince(since))) return true;
+	state.settlingCheckedAt = state.newestAt;
+	return false;
 }
 
 /** Writes the scope's snapshot into static data when a save is due; n8n then saves it. */
@@ -134,14 +159,19 @@ function saveIfDue(
 	staticData: Record<string, unknown> | undefined,
 	now: number,
 	newRevision: () => string,
+	eager = false,
 ): boolean {
-	if (!staticData || !isSaveDue(state, now)) return false;
+	if (!staticData || !isSaveDue(state, now, eager)) return false;
 	const rev = newRevision();
 	const tables: Record<string, TableSnapshot> = {};
 	for (const [name, table] of state.tables)
-		tables[name] = table.toSnapshot(new Set(state.withheld.get(name)?.keys()));
+		tables[name] = table.toSnapshot(
+			now,
+			UNWATCHED_SETTLE_MS,
+			new Set(state.withheld.get(name)?.keys()),
+		);
 	staticData[STATIC_DATA_KEY] = {
-		v: 3,
+		v: 4,
 		rev,
 		by: processId,
 		savedAt: now,
@@ -158,7 +188,9 @@ function saveIfDue(
 function mergeStored(state: ScopeState, stored: StoredMemory, now: number): void {
 	const foreign = stored.by !== processId;
 	const savesSeen = state.writers.get(stored.by) ?? 0;
-	const trustedUntil = foreign && savesSeen === 0 ? stored.savedAt - SETTLE_MS : Infinity;
+	const source = foreign && savesSeen === 0 ? 'predecessor' : 'live peer';
+	const settledUntil =
+		stored.v === 3 && source === 'predecessor' ? stored.savedAt - FORMAT_3_SETTLE_MS : Infinity;
 	if (foreign) {
 		state.writers.delete(stored.by);
 		state.writers.set(stored.by, savesSeen + 1);
@@ -171,12 +203,40 @@ function mergeStored(state: ScopeState, stored: StoredMemory, now: number): void
 		state.sharedSeenAt = now;
 	}
 	for (const [name, snapshot] of Object.entries(stored.tables)) {
-		if (typeof snapshot === 'string') state.tables.get(name)?.merge(snapshot, now, trustedUntil);
+		if (typeof snapshot === 'string')
+			state.tables.get(name)?.merge(snapshot, now, source, settledUntil);
 	}
 	rememberRevision(state, stored.rev);
 }
 
 type UndoStep = () => void;
+
+/** An entry a delivery wrote: where, and the entry object (to settle it when its run ends). */
+interface Written {
+	table: string;
+	digest: string;
+	entry: TableEntry<unknown>;
+}
+
+/**
+ * What travels with an accepted delivery's items into its run, so that a run started in
+ * another process (at boot after a crash, or on a queue-mode worker) can record the delivery
+ * there. Plain JSON: n8n stores it with the execution.
+ */
+export interface HandOff {
+	/** The process that accepted the delivery. */
+	by: string;
+	scope: string;
+	acceptedAt: number;
+	/** `table TAB digest` of the delivery's own key. */
+	claims: string[];
+	/** [table, digest, value] of every entry the delivery wrote. */
+	writes: Array<[string, string, unknown]>;
+	layout: MemoryLayout;
+}
+
+/** A run's way to hear that it has ended: n8n 2.x's onExecutionFinish, when there is one. */
+export type OnRunEnd = ((handler: () => void) => void) | undefined;
 
 /**
  * An accepted delivery waiting for n8n to answer it. `confirm` once the run exists (its
@@ -190,26 +250,53 @@ export class Delivery {
 
 	constructor(
 		readonly acceptedAt: number,
+		private readonly scope: string,
 		private readonly state: ScopeState,
 		private readonly claims: string[],
 		private readonly undoSteps: UndoStep[],
-		/** [table, digest] of every entry this delivery wrote. */
-		private readonly written: Array<[string, string]>,
+		private readonly written: Written[],
 		private readonly staticData: Record<string, unknown> | undefined,
 		private readonly newRevision: () => string,
+		/** Answered when the run has finished: it waits as long as the run, not for n8n to start it. */
+		waitsForRunEnd: boolean,
+		/** Saved as soon as it is answered, whenever the last save was (see NodeMemory.hold). */
+		private readonly savedAtOnce: boolean,
 	) {
 		for (const claim of claims) state.inFlight.set(claim, this);
-		for (const [table, digest] of written) {
+		for (const { table, digest } of written) {
 			if (!state.withheld.has(table)) state.withheld.set(table, new Map());
 			const digests = state.withheld.get(table)!;
 			digests.set(digest, (digests.get(digest) ?? 0) + 1);
 		}
-		startWaiting(this);
+		startWaiting(this, { ageCounts: !waitsForRunEnd });
+	}
+
+	/** For the items: what a run elsewhere needs to record this delivery (see HandOff). */
+	handOff(): HandOff {
+		const layout: MemoryLayout = {};
+		for (const { table } of this.written) layout[table] = this.state.tables.get(table)!.limits;
+		return {
+			by: processId,
+			scope: this.scope,
+			acceptedAt: this.acceptedAt,
+			claims: this.claims,
+			writes: this.written.map(({ table, digest, entry }) => [table, digest, entry.value]),
+			layout,
+		};
+	}
+
+	/**
+	 * The run started, in this process. Its entries count as running until n8n says it ended
+	 * (then settled, and saved with the next save); without that signal they stay unwatched.
+	 */
+	runStarted(onRunEnd: OnRunEnd): void {
+		stopWaiting(this);
+		watchRun(this.state, this.written, onRunEnd);
 	}
 
 	confirm(now: number): void {
 		if (!this.close()) return;
-		saveIfDue(this.state, this.staticData, now, this.newRevision);
+		saveIfDue(this.state, this.staticData, now, this.newRevision, this.savedAtOnce);
 	}
 
 	release(): void {
@@ -224,7 +311,7 @@ export class Delivery {
 		for (const claim of this.claims)
 			if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
 		// A digest another delivery in flight also wrote stays withheld until that one closes.
-		for (const [table, digest] of this.written) {
+		for (const { table, digest } of this.written) {
 			const digests = this.state.withheld.get(table);
 			const count = digests?.get(digest) ?? 0;
 			if (count > 1) digests!.set(digest, count - 1);
@@ -236,18 +323,45 @@ export class Delivery {
 	}
 }
 
+function sameValue(a: unknown, b: unknown): boolean {
+	return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Entries of a started run: running until n8n says it ended, or unwatched without a signal. */
+function watchRun(state: ScopeState, written: readonly Written[], onRunEnd: OnRunEnd): void {
+	if (!onRunEnd) return;
+	try {
+		onRunEnd(() => {
+			let settledAny = false;
+			for (const { entry } of written) {
+				if (entry.certainty !== 'running') continue;
+				entry.certainty = 'settled';
+				settledAny = true;
+			}
+			if (settledAny) state.unsaved = true;
+		});
+	} catch {
+		return; // n8n has the method but no way to call back here: the entries stay unwatched
+	}
+	for (const { entry } of written) if (entry.certainty === 'unwatched') entry.certainty = 'running';
+}
+
 /** The answer to "seen before?" for a delivery's own key. */
 export type SeenBefore =
 	| { answer: 'seen' }
 	/** A twin was accepted a moment ago and n8n has not answered it yet: wait for it. */
 	| { answer: 'in flight'; settled: Promise<void> }
 	/** First sight: `claim` it once the delivery is accepted, so its twins wait for it. */
-	| { answer: 'new'; claim: () => void };
+	| { answer: 'new'; claim: () => void }
+	/** Accepted by a process that is gone, whose run may have been cut short (see the top). */
+	| { answer: 'in doubt'; firstAcceptedAt: number; claim: () => void };
 
 /** One key of one table, digested once: read it, write it. */
 export interface MemorySlot<V> {
 	/** What is stored, unless it has aged out. */
 	readonly value: V | undefined;
+	/** When the stored value was written, if its run may have been cut short by a restart. */
+	readonly inDoubtSince: number | undefined;
 	/** Stores `value` now; undone if the delivery is released. */
 	set(value: V): void;
 }
@@ -256,7 +370,7 @@ export interface MemorySlot<V> {
 export class NodeMemory<L extends MemoryLayout> {
 	private undoSteps: UndoStep[] = [];
 	private claims: string[] = [];
-	private written: Array<[string, string]> = [];
+	private written: Written[] = [];
 
 	constructor(
 		private readonly state: ScopeState,
@@ -269,21 +383,23 @@ export class NodeMemory<L extends MemoryLayout> {
 		const claim = `${table}\t${digest}`;
 		const twin = this.state.inFlight.get(claim);
 		if (twin) return { answer: 'in flight', settled: twin.settled };
-		if (this.tableOf(table).get(digest, this.options.now) !== undefined) return { answer: 'seen' };
-		return {
-			answer: 'new',
-			claim: () => {
-				this.write(table, digest, true);
-				this.claims.push(claim);
-			},
+		const stored = this.tableOf(table).entry(digest, this.options.now);
+		const claimIt = () => {
+			this.write(table, digest, true);
+			this.claims.push(claim);
 		};
+		if (!stored) return { answer: 'new', claim: claimIt };
+		if (stored.certainty === 'in doubt')
+			return { answer: 'in doubt', firstAcceptedAt: stored.at, claim: claimIt };
+		return { answer: 'seen' };
 	}
 
 	slot<V>(table: keyof L & string, key: string): MemorySlot<V> {
 		const digest = memoryKey(key);
-		const stored = this.tableOf(table).get(digest, this.options.now) as V | undefined;
+		const stored = this.tableOf(table).entry(digest, this.options.now);
 		return {
-			value: stored,
+			value: stored?.value as V | undefined,
+			inDoubtSince: stored?.certainty === 'in doubt' ? stored.at : undefined,
 			set: (value: V) => this.write(table, digest, value),
 		};
 	}
@@ -296,8 +412,12 @@ export class NodeMemory<L extends MemoryLayout> {
 		this.written = [];
 	}
 
-	/** The request ends without a run: save into static data if due (n8n saves after it). */
+	/**
+	 * The request ends without a run: what it wrote belongs to no run, so it is settled. Saved
+	 * into static data if due (n8n saves after the request).
+	 */
 	close(): boolean {
+		for (const { entry } of this.written) entry.certainty = 'settled';
 		return saveIfDue(
 			this.state,
 			this.options.staticData,
@@ -306,16 +426,30 @@ export class NodeMemory<L extends MemoryLayout> {
 		);
 	}
 
-	/** The request is accepted: its entries stay in flight until n8n answers it. */
-	hold(): Delivery {
+	/**
+	 * The request is accepted: its entries stay in flight until n8n answers it. `savedAtOnce`:
+	 * its answer saves the memory even if a save was just made, for a provider that sends the
+	 * same moment again and again (ARRIVE lists every open trip each second), where entries not
+	 * yet saved at a crash would fire again unmarked; a provider that never resends after a 2xx
+	 * (Captain.AI) keeps its saves coalesced.
+	 */
+	hold(
+		options: { waitsForRunEnd: boolean; savedAtOnce: boolean } = {
+			waitsForRunEnd: false,
+			savedAtOnce: false,
+		},
+	): Delivery {
 		return new Delivery(
 			this.options.now,
+			this.options.scope,
 			this.state,
 			this.claims,
 			this.undoSteps,
 			this.written,
 			this.options.staticData,
 			this.options.newRevision,
+			options.waitsForRunEnd,
+			options.savedAtOnce,
 		);
 	}
 
@@ -325,9 +459,9 @@ export class NodeMemory<L extends MemoryLayout> {
 
 	private write(name: string, digest: string, value: unknown): void {
 		const table = this.tableOf(name);
-		const { previous, written } = table.set(digest, value, this.options.now);
-		this.undoSteps.push(() => table.undo(digest, written as TableEntry<unknown>, previous));
-		this.written.push([name, digest]);
+		const { previous, written } = table.set(digest, value, this.options.now, 'unwatched');
+		this.undoSteps.push(() => table.undo(digest, written, previous));
+		this.written.push({ table: name, digest, entry: written });
 		this.state.unsaved = true;
 		this.state.newestAt = Math.max(this.state.newestAt, this.options.now);
 	}
@@ -338,9 +472,17 @@ export class NodeMemory<L extends MemoryLayout> {
  * awaiting in between is atomic with respect to other requests in this process.
  */
 export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>): NodeMemory<L> {
-	let state = registry.get(options.scope);
+	const state = scopeState(options.scope, options.layout);
+	const stored = options.staticData ? readStored(options.staticData) : undefined;
+	if (stored && !state.knownRevisions.includes(stored.rev)) mergeStored(state, stored, options.now);
+	return new NodeMemory(state, options);
+}
+
+/** The scope's memory in this process (created empty), with tables for `layout`. */
+function scopeState(scope: string, layout: MemoryLayout): ScopeState {
+	let state = registry.get(scope);
 	if (state) {
-		registry.delete(options.scope);
+		registry.delete(scope);
 	} else {
 		state = {
 			tables: new Map(),
@@ -348,6 +490,7 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 			lastSaveAt: -Infinity,
 			unsaved: false,
 			newestAt: -Infinity,
+			settlingCheckedAt: -Infinity,
 			inFlight: new Map(),
 			withheld: new Map(),
 			writers: new Map(),
@@ -355,18 +498,58 @@ export function openMemory<L extends MemoryLayout>(options: OpenMemoryOptions<L>
 			sharedReportedAt: -Infinity,
 		};
 	}
-	registry.set(options.scope, state); // most recently used last
+	registry.set(scope, state); // most recently used last
 	if (registry.size > MAX_SCOPES) registry.delete(registry.keys().next().value as string);
 
-	for (const [name, limits] of Object.entries(options.layout)) {
+	for (const [name, limits] of Object.entries(layout)) {
 		const table = state.tables.get(name);
 		if (table) table.setLimits(limits);
 		else state.tables.set(name, new BoundedTable<unknown>(limits));
 	}
+	return state;
+}
 
-	const stored = options.staticData ? readStored(options.staticData) : undefined;
-	if (stored && !state.knownRevisions.includes(stored.rev)) mergeStored(state, stored, options.now);
-	return new NodeMemory(state, options);
+/**
+ * A delivery's run has started (the node's execute()). Accepted here: its entries now belong
+ * to a running run. Accepted elsewhere (a run n8n started at boot for a delivery a crashed
+ * process accepted, or any run on a queue-mode worker): its entries are recorded here too, so
+ * the provider's resend is a duplicate in this process; unless this process has accepted the
+ * same delivery since, and this run may then repeat one that already happened.
+ * Nothing is saved from a run: n8n writes a run's own copy of the static data at its end,
+ * over what requests saved meanwhile, so the next request's save carries these entries.
+ */
+export function recordRunStart(
+	handOff: HandOff,
+	now: number,
+	onRunEnd: OnRunEnd,
+): 'first run' | 'possible repeat' {
+	const state = scopeState(handOff.scope, handOff.layout);
+	if (handOff.by === processId) {
+		for (const claim of handOff.claims) state.inFlight.get(claim)?.runStarted(onRunEnd);
+		return 'first run';
+	}
+	for (const claim of handOff.claims) {
+		const [table, digest] = claim.split('\t');
+		const here = state.tables.get(table)?.entry(digest, now);
+		if (state.inFlight.has(claim) || (here && here.certainty !== 'in doubt'))
+			return 'possible repeat';
+	}
+	// Another delivery may carry the same moment under another key (ARRIVE lists a trip in
+	// every call): the same state, already written here, is the same moment.
+	for (const [table, digest, value] of handOff.writes) {
+		const here = state.tables.get(table)?.entry(digest, now);
+		if (here && here.certainty !== 'in doubt' && sameValue(here.value, value))
+			return 'possible repeat';
+	}
+	const written: Written[] = [];
+	for (const [table, digest, value] of handOff.writes) {
+		const entry = state.tables.get(table)?.set(digest, value, now, 'unwatched').written;
+		if (entry) written.push({ table, digest, entry });
+	}
+	state.unsaved = true;
+	state.newestAt = Math.max(state.newestAt, now);
+	watchRun(state, written, onRunEnd);
+	return 'first run';
 }
 
 /**

@@ -17,15 +17,36 @@ export interface MemoryLimits {
  * An accepted Captain event costs 22 bytes here (newline included), its ordering entry 32.
  * One string is several times cheaper for n8n to stringify and store than thousands of small
  * arrays, and since each line is formatted once, a snapshot is just a join.
+ *
+ * A line may start with a mark saying the run behind the entry was not known to be over when
+ * it was saved (see EntryCertainty): `~` its run may still be going, `?` it was already in
+ * doubt in the process that saved it. Unmarked lines are settled.
  */
 export type TableSnapshot = string;
+
+/**
+ * How sure the node is that the run behind an entry is over. Every entry a delivery writes
+ * belongs to the run n8n started for it; a restart can cut that run short.
+ * - `settled`: the run ended (n8n said so), or nothing ran (a request that ended without a
+ *   run), or the entry was saved settled.
+ * - `running`: the run started here and n8n will say when it ends (onExecutionFinish).
+ * - `unwatched`: nobody will say (the run is on a queue-mode worker, or n8n 1.x): settled once
+ *   older than the caller's window.
+ * - `in doubt`: read from a process that is gone, which had not seen the run end: the run may
+ *   have been cut short. A resend is run again, marked as a possible repeat.
+ */
+export type EntryCertainty = 'settled' | 'running' | 'unwatched' | 'in doubt';
 
 export interface TableEntry<V> {
 	at: number;
 	value: V;
-	/** The entry's snapshot line, formatted once when it is written. */
+	/** The entry's snapshot line (without a mark), formatted once when it is written. */
 	line: string;
+	certainty: EntryCertainty;
 }
+
+/** How to read the marks of a snapshot: from a process that is gone, or one still serving. */
+export type SnapshotSource = 'predecessor' | 'live peer';
 
 function formatValue(value: unknown): string {
 	if (Number.isSafeInteger(value) && (value as number) >= 0)
@@ -48,25 +69,34 @@ export class BoundedTable<V = true> {
 	// Map order is insertion order; `set` re-inserts, so the oldest entry is always first.
 	private entries = new Map<string, TableEntry<V>>();
 
-	constructor(private limits: MemoryLimits) {}
+	constructor(private bounds: MemoryLimits) {}
 
 	get size(): number {
 		return this.entries.size;
 	}
 
+	get limits(): MemoryLimits {
+		return this.bounds;
+	}
+
 	setLimits(limits: MemoryLimits): void {
-		this.limits = limits;
+		this.bounds = limits;
 	}
 
 	/** The value stored under `digest`, unless it has aged out (then it is forgotten). */
 	get(digest: string, now: number): V | undefined {
 		const entry = this.entries.get(digest);
 		if (!entry) return undefined;
-		if (entry.at < now - this.limits.maxAgeMs) {
+		if (entry.at < now - this.bounds.maxAgeMs) {
 			this.entries.delete(digest);
 			return undefined;
 		}
 		return entry.value;
+	}
+
+	/** The whole entry under `digest` (its time and certainty), unless it has aged out. */
+	entry(digest: string, now: number): TableEntry<V> | undefined {
+		return this.get(digest, now) === undefined ? undefined : this.entries.get(digest);
 	}
 
 	/** Stores `value` as the newest entry; returns what it replaced and what it wrote (for undo). */
@@ -74,10 +104,11 @@ export class BoundedTable<V = true> {
 		digest: string,
 		value: V,
 		now: number,
+		certainty: EntryCertainty = 'settled',
 	): { previous: TableEntry<V> | undefined; written: TableEntry<V> } {
 		const previous = this.entries.get(digest);
 		this.entries.delete(digest);
-		const written = { at: now, value, line: formatLine(digest, now, value) };
+		const written = { at: now, value, line: formatLine(digest, now, value), certainty };
 		this.entries.set(digest, written);
 		this.evict(now);
 		return { previous, written };
@@ -93,46 +124,73 @@ export class BoundedTable<V = true> {
 		}
 	}
 
+	/** Whether an entry nobody watches was written after `since` (it may be saved as running). */
+	hasUnwatchedSince(since: number): boolean {
+		for (const entry of this.entries.values())
+			if (entry.certainty === 'unwatched' && entry.at > since) return true;
+		return false;
+	}
+
 	evict(now: number): void {
-		const oldestAllowed = now - this.limits.maxAgeMs;
+		const oldestAllowed = now - this.bounds.maxAgeMs;
 		for (const [digest, entry] of this.entries) {
-			if (this.entries.size <= this.limits.maxEntries && entry.at >= oldestAllowed) break;
+			if (this.entries.size <= this.bounds.maxEntries && entry.at >= oldestAllowed) break;
 			this.entries.delete(digest);
 		}
 	}
 
-	/** The table as stored; `withheld` digests (deliveries still in flight) are left out. */
-	toSnapshot(withheld?: ReadonlySet<string>): TableSnapshot {
+	/**
+	 * The table as stored. `withheld` digests (deliveries still in flight) are left out; an
+	 * unwatched entry younger than `unwatchedSettleMs` is marked `~` like a running one.
+	 */
+	toSnapshot(
+		now: number,
+		unwatchedSettleMs: number,
+		withheld?: ReadonlySet<string>,
+	): TableSnapshot {
 		const lines: string[] = [];
-		for (const [digest, entry] of this.entries) if (!withheld?.has(digest)) lines.push(entry.line);
+		for (const [digest, entry] of this.entries) {
+			if (withheld?.has(digest)) continue;
+			lines.push(markOf(entry, now, unwatchedSettleMs) + entry.line);
+		}
 		return lines.join('\n');
 	}
 
 	/**
-	 * Union with a snapshot; for a digest in both, the newer record wins. Entries newer than
-	 * `trustedUntil` are skipped. Bad lines are skipped: a damaged line costs one entry.
+	 * Union with a snapshot; for a digest in both, the newer record wins (at the same time, the
+	 * surer one). What a mark means depends on `source`: from a predecessor, any marked entry
+	 * is in doubt; from a live peer, `~` is a run still going there (trusted, as the peer's
+	 * memory), `?` stays in doubt. Unmarked entries of a snapshot without marks (an older
+	 * format) newer than `settledUntil` count as in doubt. Bad lines are skipped: a damaged
+	 * line costs one entry.
 	 */
-	merge(snapshot: TableSnapshot, now: number, trustedUntil = Infinity): void {
+	merge(
+		snapshot: TableSnapshot,
+		now: number,
+		source: SnapshotSource,
+		settledUntil = Infinity,
+	): void {
 		let changed = false;
-		for (const line of snapshot.split('\n')) {
+		for (const marked of snapshot.split('\n')) {
+			const mark = marked[0] === '~' || marked[0] === '?' ? marked[0] : '';
+			const line = marked.slice(mark.length);
 			const [digest, timeText, valueText] = line.split('\t');
 			const at = parseInt(timeText, 36) * 1000;
-			if (
-				!digest ||
-				!/^[0-9a-z]+$/.test(timeText ?? '') ||
-				!Number.isFinite(at) ||
-				at > trustedUntil
-			)
-				continue;
+			if (!digest || !/^[0-9a-z]+$/.test(timeText ?? '') || !Number.isFinite(at)) continue;
+			const certainty: EntryCertainty =
+				mark === '?' || (mark === '~' && source === 'predecessor') || at > settledUntil
+					? 'in doubt'
+					: 'settled';
 			const current = this.entries.get(digest);
-			if (current && current.at >= at) continue;
+			if (current && (current.at > at || (current.at === at && !surer(certainty, current))))
+				continue;
 			let value: V;
 			try {
 				value = (valueText === undefined ? true : parseValue(valueText)) as V;
 			} catch {
 				continue;
 			}
-			this.entries.set(digest, { at, value, line });
+			this.entries.set(digest, { at, value, line, certainty });
 			changed = true;
 		}
 		if (!changed) return;
@@ -143,4 +201,22 @@ export class BoundedTable<V = true> {
 	private sortByAge(): void {
 		this.entries = new Map([...this.entries].sort((a, b) => a[1].at - b[1].at));
 	}
+}
+
+function markOf(entry: TableEntry<unknown>, now: number, unwatchedSettleMs: number): string {
+	switch (entry.certainty) {
+		case 'in doubt':
+			return '?';
+		case 'running':
+			return '~';
+		case 'unwatched':
+			return now - entry.at < unwatchedSettleMs ? '~' : '';
+		default:
+			return '';
+	}
+}
+
+/** Whether `certainty` says more than what `current` holds (in doubt says least). */
+function surer(certainty: EntryCertainty, current: TableEntry<unknown>): boolean {
+	return current.certainty === 'in doubt' && certainty !== 'in doubt';
 }

@@ -143,8 +143,8 @@ export interface NodeE2ESuite {
 	beforeRestart(): Promise<void>;
 	/**
 	 * Called SETTLE_WAIT_MS after `beforeRestart`, before the restart: sends each workflow whose
-	 * memory must survive a delivery it drops, which carries the save that makes its entries
-	 * count after a restart (see nodes/common/memory/node-memory.ts, SETTLE_MS).
+	 * memory must survive a delivery it drops, which carries the save that records its runs as
+	 * ended (see nodes/common/memory/node-memory.ts).
 	 */
 	settleBeforeRestart(): Promise<void>;
 	declareTestsAfterRestart(): void;
@@ -159,8 +159,20 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
 	return () => (made ??= make());
 }
 
-/** The node trusts, after a restart, entries that were 10 s old when saved; plus a margin. */
-export const SETTLE_WAIT_MS = 11_000;
+/**
+ * Long enough for the runs to end and a save to be due again (one every 3 s): on n8n 2.x the
+ * node then knows its runs ended (onExecutionFinish), and a restart keeps them as duplicates.
+ */
+export const SETTLE_WAIT_MS = 4_000;
+
+/**
+ * Whether this n8n tells a node when a run has ended (onExecutionFinish): seen in 2.41.1,
+ * absent from 1.123.81 and 1.100.1. Without it, a run accepted less than a minute before a
+ * restart may have been cut short, and its resend runs again, marked as a possible repeat.
+ */
+export function saysWhenRunsEnd(version: string): boolean {
+	return versionAtLeast(version, '2.0.0');
+}
 
 export interface Published {
 	workflow: Workflow;

@@ -3,9 +3,10 @@ import {
 	type MemoryLayout,
 	type NodeMemory,
 	SAVE_INTERVAL_MS,
-	SETTLE_MS,
+	UNWATCHED_SETTLE_MS,
 	forgetProcessMemory,
 	openMemory,
+	recordRunStart,
 	takeSharedMemoryNotice,
 } from '../../../nodes/common/memory/node-memory';
 import { BoundedTable } from '../../../nodes/common/memory/table';
@@ -18,6 +19,17 @@ function remember(memory: NodeMemory<MemoryLayout>, table: string, key: string, 
 /** Whether `key` is remembered in `table`. */
 function has(memory: NodeMemory<MemoryLayout>, table: string, key: string): boolean {
 	return memory.slot(table, key).value !== undefined;
+}
+
+/** What "seen before?" answers for `key`. */
+function answerFor(memory: NodeMemory<MemoryLayout>, table: string, key: string) {
+	return memory.seenBefore(table, key).answer;
+}
+
+/** A delivery accepted and answered (its run started; n8n 1.x or a worker: nobody says when it ends). */
+function accept(memory: NodeMemory<MemoryLayout>, key: string, now: number) {
+	claim(memory, 'seen', key);
+	memory.hold().confirm(now);
 }
 
 /** Claims `key` as a delivery's own key, as the pipeline does once a delivery is accepted. */
@@ -53,7 +65,7 @@ describe('openMemory (process registry + static data)', () => {
 		remember(memory, 'seen', 'evt-1', true);
 		expect(memory.close()).toBe(true);
 		expect(staticData.captainArriveMemory).toMatchObject({
-			v: 3,
+			v: 4,
 			savedAt: 0,
 			tables: { seen: `${memoryKey('evt-1')}\t0` },
 		});
@@ -64,78 +76,127 @@ describe('openMemory (process registry + static data)', () => {
 		const now = Date.parse('2026-11-25T10:00:00.123Z');
 		memory.set(memoryKey('b3df4834-328b-4d54-a871-91b17aa52ca4'), true, now);
 		memory.set(memoryKey('order-status:6992dc85d681'), now, now);
-		const lines = memory.toSnapshot().split('\n');
+		const lines = memory.toSnapshot(now, UNWATCHED_SETTLE_MS).split('\n');
 		expect(lines.map((line) => line.length + 1)).toEqual([22, 32]);
 		const copy = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
-		copy.merge(memory.toSnapshot(), now);
+		copy.merge(memory.toSnapshot(now, UNWATCHED_SETTLE_MS), now, 'predecessor');
 		expect(copy.get(memoryKey('order-status:6992dc85d681'), now)).toBe(now);
 	});
 
-	test('a restart trusts only entries that were SETTLE_MS old when saved', () => {
+	test('after a restart, a delivery whose run was not known to be over is in doubt; an older one is seen', () => {
 		const staticData: Record<string, unknown> = {};
-		const before = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
-		remember(before, 'seen', 'settled', true);
-		expect(before.close()).toBe(true);
-		const later = openMemory({ scope: 's', layout, staticData, now: SETTLE_MS, newRevision });
-		remember(later, 'seen', 'recent', true);
-		expect(later.close()).toBe(true);
+		accept(openMemory({ scope: 's', layout, staticData, now: 0, newRevision }), 'old', 0);
+		const later = UNWATCHED_SETTLE_MS;
+		accept(
+			openMemory({ scope: 's', layout, staticData, now: later, newRevision }),
+			'recent',
+			later,
+		);
 		const saved = JSON.parse(JSON.stringify(staticData));
 		forgetProcessMemory();
 		const after = openMemory({
 			scope: 's',
 			layout,
 			staticData: saved,
-			now: SETTLE_MS + 1,
+			now: later + 1,
 			newRevision,
 		});
-		expect(has(after, 'seen', 'settled')).toBe(true);
-		expect(has(after, 'seen', 'recent')).toBe(false);
+		expect(after.seenBefore('seen', 'old')).toEqual({ answer: 'seen' });
+		expect(after.seenBefore('seen', 'recent')).toMatchObject({
+			answer: 'in doubt',
+			firstAcceptedAt: later,
+		});
+	});
+
+	test('what a request without a run writes is settled at once (nothing could be cut short)', () => {
+		const staticData: Record<string, unknown> = {};
+		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
+		remember(memory, 'seen', 'state', true);
+		memory.close();
+		forgetProcessMemory();
+		const after = openMemory({ scope: 's', layout, staticData, now: 1, newRevision });
+		expect(answerFor(after, 'seen', 'state')).toBe('seen');
+	});
+
+	test("n8n's end-of-run signal settles a run's entries; the next save stores them settled", () => {
+		const staticData: Record<string, unknown> = {};
+		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
+		claim(memory, 'seen', 'ends');
+		const delivery = memory.hold();
+		let endRun = () => undefined as void;
+		delivery.runStarted((handler) => (endRun = handler));
+		delivery.confirm(0);
+		const lines = () =>
+			(staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		expect(lines()).toBe(`~${memoryKey('ends')}\t0`); // running: in doubt after a restart
+		endRun();
+		expect(
+			openMemory({ scope: 's', layout, staticData, now: SAVE_INTERVAL_MS, newRevision }).close(),
+		).toBe(true);
+		expect(lines()).toBe(`${memoryKey('ends')}\t0`);
+		forgetProcessMemory();
+		const after = openMemory({
+			scope: 's',
+			layout,
+			staticData,
+			now: SAVE_INTERVAL_MS,
+			newRevision,
+		});
+		expect(answerFor(after, 'seen', 'ends')).toBe('seen');
 	});
 
 	test('no save before SAVE_INTERVAL_MS; then one more save settles the newest entries, then none', () => {
 		const staticData: Record<string, unknown> = {};
 		const open = (now: number) => openMemory({ scope: 's', layout, staticData, now, newRevision });
-		const first = open(0);
-		remember(first, 'seen', 'a', true);
-		expect(first.close()).toBe(true);
-		const second = open(1000);
-		remember(second, 'seen', 'b', true);
-		expect(second.close()).toBe(false);
+		accept(open(0), 'a', 0); // saves
+		const stored = () =>
+			(staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		expect(stored()).toBe(`~${memoryKey('a')}\t0`);
+		accept(open(1000), 'b', 1000); // too soon
 		expect(open(SAVE_INTERVAL_MS - 1).close()).toBe(false);
 		expect(open(SAVE_INTERVAL_MS).close()).toBe(true); // carries 'b'
 		expect(open(SAVE_INTERVAL_MS + 5000).close()).toBe(false); // 'b' not yet settled, but nothing new
-		expect(open(1000 + SETTLE_MS).close()).toBe(true); // the settling save
-		expect(open(1000 + SETTLE_MS + 60_000).close()).toBe(false);
+		expect(open(1000 + UNWATCHED_SETTLE_MS).close()).toBe(true); // the settling save
+		expect(stored()).toBe(`${memoryKey('a')}\t0\n${memoryKey('b')}\t1`);
+		expect(open(1000 + UNWATCHED_SETTLE_MS + 60_000).close()).toBe(false);
 	});
 
-	test("another process's snapshot is merged in (its settled part); our own is not re-read", () => {
+	test("another process's snapshot is merged in; our own is not re-read", () => {
 		const ours: Record<string, unknown> = {};
 		const memory = openMemory({ scope: 's', layout, staticData: ours, now: 0, newRevision });
 		remember(memory, 'seen', 'mine', true);
 		memory.close();
-		const tables = {
-			seen: `${memoryKey('old')}\t0\n${memoryKey('fresh')}\t${(SETTLE_MS / 1000).toString(36)}`,
+		const theirs = {
+			captainArriveMemory: {
+				v: 4,
+				rev: 'other-process',
+				by: 'another',
+				savedAt: 20_000,
+				tables: { seen: `${memoryKey('old')}\t0\n~${memoryKey('fresh')}\tk` },
+			},
 		};
+		const next = openMemory({ scope: 's', layout, staticData: theirs, now: 20_000, newRevision });
+		expect(['mine', 'old', 'fresh'].map((key) => answerFor(next, 'seen', key))).toEqual([
+			'seen',
+			'seen',
+			'in doubt',
+		]);
+	});
+
+	test('a snapshot of the earlier format (3): entries younger than 10 s at its save are in doubt', () => {
 		const theirs = {
 			captainArriveMemory: {
 				v: 3,
-				rev: 'other-process',
-				by: 'another',
-				savedAt: SETTLE_MS,
-				tables,
+				rev: 'format-3',
+				by: 'predecessor',
+				savedAt: 10_000,
+				tables: { seen: `${memoryKey('old')}\t0\n${memoryKey('fresh')}\t${(10).toString(36)}` },
 			},
 		};
-		const next = openMemory({
-			scope: 's',
-			layout,
-			staticData: theirs,
-			now: SETTLE_MS,
-			newRevision,
-		});
-		expect(['mine', 'old', 'fresh'].map((key) => has(next, 'seen', key))).toEqual([
-			true,
-			true,
-			false,
+		const next = openMemory({ scope: 's', layout, staticData: theirs, now: 10_000, newRevision });
+		expect(['old', 'fresh'].map((key) => answerFor(next, 'seen', key))).toEqual([
+			'seen',
+			'in doubt',
 		]);
 	});
 
@@ -203,15 +264,17 @@ describe('openMemory (process registry + static data)', () => {
 		expect(takeSharedMemoryNotice('other-scope', 3_604_001)).toBe(false);
 	});
 
-	test('a process seen saving more than once is a live peer: its recent entries are trusted', () => {
+	test('a process seen saving more than once is a live peer: its running entries are trusted', () => {
 		const save = (rev: string, savedAt: number, keys: string[]) => ({
 			captainArriveMemory: {
-				v: 3,
+				v: 4,
 				rev,
 				by: 'peer',
 				savedAt,
 				tables: {
-					seen: keys.map((key) => `${memoryKey(key)}\t${(savedAt / 1000).toString(36)}`).join('\n'),
+					seen: keys
+						.map((key) => `~${memoryKey(key)}\t${(savedAt / 1000).toString(36)}`)
+						.join('\n'),
 				},
 			},
 		});
@@ -222,7 +285,7 @@ describe('openMemory (process registry + static data)', () => {
 			now: 20_000,
 			newRevision,
 		});
-		expect(has(first, 'seen', 'a')).toBe(false); // first sight: maybe a dead predecessor
+		expect(answerFor(first, 'seen', 'a')).toBe('in doubt'); // first sight: maybe a dead predecessor
 		const second = openMemory({
 			scope: 's',
 			layout,
@@ -230,7 +293,7 @@ describe('openMemory (process registry + static data)', () => {
 			now: 22_000,
 			newRevision,
 		});
-		expect(['a', 'b'].map((key) => has(second, 'seen', key))).toEqual([true, true]);
+		expect(['a', 'b'].map((key) => answerFor(second, 'seen', key))).toEqual(['seen', 'seen']);
 	});
 
 	test('a save leaves out what deliveries still in flight wrote; the save after their answer has it', () => {
@@ -246,8 +309,9 @@ describe('openMemory (process registry + static data)', () => {
 			(staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
 		expect(stored()).toBe(`${memoryKey('dropped-path')}\t0`);
 		delivery.confirm(SAVE_INTERVAL_MS);
+		// The accepted delivery's run may still be going: marked, so a restart doubts it.
 		expect(stored().split('\n')).toEqual([
-			`${memoryKey('in-flight')}\t0`,
+			`~${memoryKey('in-flight')}\t0`,
 			`${memoryKey('dropped-path')}\t0`,
 		]);
 	});
@@ -284,6 +348,69 @@ describe('openMemory (process registry + static data)', () => {
 		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
 		remember(memory, 'seen', 'evt', true);
 		expect(memory.close()).toBe(true);
-		expect(staticData.captainArriveMemory).toMatchObject({ v: 3 });
+		expect(staticData.captainArriveMemory).toMatchObject({ v: 4 });
+	});
+});
+
+describe('a run started in another process than the one that accepted its delivery', () => {
+	const layout = {
+		seen: { maxEntries: 100, maxAgeMs: HOUR },
+		state: { maxEntries: 100, maxAgeMs: HOUR },
+	};
+	const newRevision = () => 'rev';
+	beforeEach(() => forgetProcessMemory());
+
+	/** A delivery accepted in a process that is then killed before n8n started its run. */
+	function acceptedThenKilled(key: string) {
+		const memory = openMemory({ scope: 's', layout, staticData: {}, now: 0, newRevision });
+		claim(memory, 'seen', key);
+		remember(memory, 'state', `trip-of-${key}`, { status: 'arrived' });
+		const handOff = memory.hold().handOff();
+		forgetProcessMemory();
+		return JSON.parse(JSON.stringify(handOff)); // n8n stores it with the execution
+	}
+
+	test("records the delivery here: the provider's resend is a duplicate, its state is known", () => {
+		const handOff = acceptedThenKilled('evt');
+		expect(recordRunStart(handOff, 5_000, undefined)).toBe('first run');
+		const memory = openMemory({ scope: 's', layout, now: 6_000, newRevision });
+		expect(answerFor(memory, 'seen', 'evt')).toBe('seen');
+		expect(memory.slot('state', 'trip-of-evt').value).toEqual({ status: 'arrived' });
+	});
+
+	test('when this process accepted the same delivery meanwhile, the run may be a repeat', () => {
+		const handOff = acceptedThenKilled('evt');
+		const here = openMemory({ scope: 's', layout, now: 1_000, newRevision });
+		claim(here, 'seen', 'evt'); // the provider's resend, accepted before n8n got to the old run
+		here.hold();
+		expect(recordRunStart(handOff, 2_000, undefined)).toBe('possible repeat');
+	});
+
+	test('a delivery accepted here: its entries belong to a running run until n8n says it ended', () => {
+		const staticData: Record<string, unknown> = {};
+		const memory = openMemory({ scope: 's', layout, staticData, now: 0, newRevision });
+		claim(memory, 'seen', 'evt');
+		const delivery = memory.hold();
+		let end = () => undefined as void;
+		expect(recordRunStart(delivery.handOff(), 0, (handler) => (end = handler))).toBe('first run');
+		delivery.confirm(0);
+		const stored = () =>
+			(staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		expect(stored()).toBe(`~${memoryKey('evt')}\t0`);
+		end();
+		openMemory({ scope: 's', layout, staticData, now: SAVE_INTERVAL_MS, newRevision }).close();
+		expect(stored()).toBe(`${memoryKey('evt')}\t0`);
+	});
+
+	test('n8n offering the end signal but failing to register it leaves the entries unwatched', () => {
+		const handOff = acceptedThenKilled('evt');
+		const failing = () => {
+			throw new TypeError('addHandler is not a function');
+		};
+		expect(recordRunStart(handOff, 0, failing)).toBe('first run');
+		const staticData: Record<string, unknown> = {};
+		openMemory({ scope: 's', layout, staticData, now: UNWATCHED_SETTLE_MS, newRevision }).close();
+		const stored = (staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+		expect(stored).toBe(`${memoryKey('evt')}\t0`); // settled by age, not stuck running
 	});
 });

@@ -45,7 +45,7 @@ describe('BoundedTable', () => {
 		theirs.set(memoryKey('c'), 'theirs', 7 * SECOND);
 		const memory = new BoundedTable<string>({ maxEntries: 3, maxAgeMs: 10 * HOUR });
 		memory.set(memoryKey('a'), 'mine', 5 * SECOND);
-		memory.merge(theirs.toSnapshot(), 8 * SECOND);
+		memory.merge(theirs.toSnapshot(0, 0), 8 * SECOND, 'live peer');
 		expect(memory.get(memoryKey('a'), 8 * SECOND)).toBe('mine');
 		expect(['b', 'c', 'd'].map((key) => has(memory, key, 8 * SECOND))).toEqual([false, true, true]); // 'b' (oldest) evicted
 		memory.set(memoryKey('e'), 'new', 9 * SECOND); // the next to go is the oldest left: 'd'
@@ -62,7 +62,7 @@ describe('BoundedTable', () => {
 		memory.set(memoryKey('plain'), true, 1_000);
 		memory.set(memoryKey('object'), { status: 'arrived', ackTokens: ['a\tb', 'c\nd'] }, 61_400);
 		const copy = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
-		copy.merge(memory.toSnapshot(), 100_000);
+		copy.merge(memory.toSnapshot(0, 0), 100_000, 'live peer');
 		expect(copy.get(memoryKey('plain'), 100_000)).toBe(true);
 		expect(copy.get(memoryKey('object'), 100_000)).toEqual({
 			status: 'arrived',
@@ -76,8 +76,67 @@ describe('BoundedTable', () => {
 		memory.merge(
 			`garbage\n\tx\nabc\tnot-base36!\n${memoryKey('bad-json')}\t1\t{oops\n${memoryKey('good')}\t1`,
 			0,
+			'predecessor',
 		);
 		expect(memory.size).toBe(1);
 		expect(has(memory, 'good', 0)).toBe(true);
+	});
+});
+
+describe("how sure the table is that an entry's run is over", () => {
+	const certainty = (table: BoundedTable<unknown>, key: string) =>
+		table.entry(memoryKey(key), 0)?.certainty;
+
+	test('a save marks what may still be running: running, unwatched while young, in doubt', () => {
+		const table = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		table.set(memoryKey('settled'), true, 0, 'settled');
+		table.set(memoryKey('running'), true, 0, 'running');
+		table.set(memoryKey('unwatched'), true, 0, 'unwatched');
+		table.set(memoryKey('doubt'), true, 0, 'in doubt');
+		const marks = (now: number) =>
+			table
+				.toSnapshot(now, 60_000)
+				.split('\n')
+				.map((line) => (/^[~?]/.test(line) ? line[0] : ''));
+		expect(marks(59_999)).toEqual(['', '~', '~', '?']);
+		expect(marks(60_000)).toEqual(['', '~', '', '?']); // unwatched, once old enough, is settled
+	});
+
+	test("a predecessor's marked entries are in doubt; a live peer's running ones are trusted", () => {
+		const saved = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		saved.set(memoryKey('settled'), true, 0, 'settled');
+		saved.set(memoryKey('running'), true, 0, 'running');
+		saved.set(memoryKey('doubt'), true, 0, 'in doubt');
+		const snapshot = saved.toSnapshot(0, 60_000);
+		const afterRestart = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		afterRestart.merge(snapshot, 0, 'predecessor');
+		expect(['settled', 'running', 'doubt'].map((key) => certainty(afterRestart, key))).toEqual([
+			'settled',
+			'in doubt',
+			'in doubt',
+		]);
+		const peer = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		peer.merge(snapshot, 0, 'live peer');
+		expect(['settled', 'running', 'doubt'].map((key) => certainty(peer, key))).toEqual([
+			'settled',
+			'settled',
+			'in doubt',
+		]);
+	});
+
+	test('a snapshot without marks (stored format 3): entries newer than the cut are in doubt', () => {
+		const table = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		table.merge(`${memoryKey('old')}\t0\n${memoryKey('young')}\ta`, 20_000, 'predecessor', 5_000);
+		expect([certainty(table, 'old'), certainty(table, 'young')]).toEqual(['settled', 'in doubt']);
+	});
+
+	test('the same entry read again, surer, stops being in doubt; never the other way', () => {
+		const table = new BoundedTable<unknown>({ maxEntries: 10, maxAgeMs: HOUR });
+		table.merge(`~${memoryKey('a')}\t0`, 0, 'predecessor');
+		expect(certainty(table, 'a')).toBe('in doubt');
+		table.merge(`~${memoryKey('a')}\t0`, 0, 'live peer');
+		expect(certainty(table, 'a')).toBe('settled');
+		table.merge(`?${memoryKey('a')}\t0`, 0, 'live peer');
+		expect(certainty(table, 'a')).toBe('settled');
 	});
 });

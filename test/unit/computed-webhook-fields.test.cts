@@ -12,7 +12,7 @@ import {
 import { ArriveTrigger } from '../../nodes/ArriveTrigger/ArriveTrigger.node';
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainWebhookPath } from '../../nodes/CaptainAiTrigger/description';
-import { pathTemplate } from '../../nodes/common/computed-webhook-path';
+import { fieldTemplate } from '../../nodes/common/computed-webhook-fields';
 
 /** The node as n8n's Workflow holds it: parameters with their defaults applied. */
 function workflowNode(
@@ -67,7 +67,7 @@ describe('Captain.AI webhook path', () => {
 	);
 
 	test('the description carries the template generated from the function', () => {
-		expect(captainWebhook().path).toBe(pathTemplate(captainWebhookPath));
+		expect(captainWebhook().path).toBe(fieldTemplate(captainWebhookPath));
 	});
 
 	test('with an expression in any parameter, n8n falls back to evaluating the template', () => {
@@ -91,10 +91,10 @@ describe('Captain.AI webhook path', () => {
 				webhookDescriptionFields: undefined,
 				fromFunction: undefined,
 			}));
-			const { computedWebhookPath } =
-				require('../../nodes/common/computed-webhook-path') as typeof import('../../nodes/common/computed-webhook-path');
-			const fields = computedWebhookPath(captainWebhookPath);
-			expect(fields).toEqual({ path: pathTemplate(captainWebhookPath) });
+			const { computedWebhookFields } =
+				require('../../nodes/common/computed-webhook-fields') as typeof import('../../nodes/common/computed-webhook-fields');
+			const fields = computedWebhookFields({ path: captainWebhookPath });
+			expect(fields).toEqual({ path: fieldTemplate(captainWebhookPath) });
 			expect(Object.getOwnPropertySymbols(fields)).toEqual([]);
 		});
 		jest.dontMock('n8n-workflow');
@@ -105,6 +105,27 @@ describe.each([
 	['Captain.AI Trigger', new CaptainAiTrigger()],
 	['ARRIVE Trigger', new ArriveTrigger()],
 ])('%s webhook description', (_name, nodeType) => {
+	test.each([
+		[{}, 'responseNode'],
+		[{ options: { answerWhen: 'runStarts' } }, 'responseNode'],
+		[{ options: { answerWhen: 'runFinishes' } }, 'lastNode'],
+	])(
+		'parameters %j: the response mode is %s, the same through the expression and the function',
+		(parameters, expected) => {
+			const { workflow, node } = workflowNode(nodeType, parameters);
+			const webhook = nodeType.description.webhooks![0];
+			expect(
+				workflow.expression.getSimpleParameterValue(node, webhook.responseMode, 'internal', {}),
+			).toBe(expected);
+			expect(resolveWebhookDescriptionField(node, webhook, 'responseMode')).toEqual({
+				resolved: true,
+				value: expected,
+			});
+			// The provider reads the status only: a finished run never sends it the workflow's data.
+			expect(webhook.responseData).toBe('noData');
+		},
+	);
+
 	test('needs no expression engine when the parameters are static (n8n 2.x webhookDescriptionIsNativelyResolvable)', () => {
 		for (const webhook of nodeType.description.webhooks ?? [])
 			expect(webhookDescriptionIsNativelyResolvable(webhook)).toBe(true);
