@@ -176,7 +176,7 @@ const driverUpdates: INodeProperties = {
 							default: 200,
 						},
 						{
-							displayName: 'Emit',
+							displayName: 'Trigger On',
 							name: 'emit',
 							type: 'options',
 							options: [
