@@ -111,7 +111,10 @@ async function measure(label, workflow, request) {
 	const perFile = new Map();
 	for (const call of calls) perFile.set(call.to, (perFile.get(call.to) ?? 0) + 1);
 	const files = new Set(calls.flatMap((call) => [call.from, call.to]).filter((f) => f !== '(n8n)'));
-	console.log(`\n${label}: ${calls.length} cross-file calls through ${files.size} files`);
+	const leaf = calls.filter((call) => call.to === 'nodes/common/json.ts').length;
+	console.log(
+		`\n${label}: ${calls.length} cross-file calls through ${files.size} files (${leaf} of them into json.ts, the one own-field reader)`,
+	);
 	for (const [file, count] of [...perFile].sort((a, b) => b[1] - a[1]))
 		console.log(`  ${String(count).padStart(3)}  ${file}`);
 	if (process.argv.includes('--calls'))

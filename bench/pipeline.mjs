@@ -36,7 +36,10 @@ const captainGuard = {
 
 /** What a node's webhook() does with a request: admission, then the pipeline. */
 async function receive(incoming, admission, receiver, place, at) {
-	return (await admit(incoming, admission)) ?? judgeDelivery(incoming, receiver, place, at);
+	return (
+		(await admit(incoming, admission)) ??
+		judgeDelivery(incoming, receiver, place, at, { answerWhen: 'runStarts', repeats: 'runMarked' })
+	);
 }
 const captain = captainReceiver({
 	events: ['order_status_updated'],

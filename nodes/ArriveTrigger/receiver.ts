@@ -234,7 +234,7 @@ export function arriveReceiver(
 				return {
 					refused: refuse.tooManyTrips(
 						'data.estimates',
-						`${trips} trips to judge, more than the ${settings.tripMemory.maxEntries} this node remembers; raise Options → Remember at Most (Trips)`,
+						`${trips} trips to judge, more than the ${settings.tripMemory.maxEntries} this node remembers; raise Options → Trips to Remember`,
 					),
 				};
 			}

@@ -14,7 +14,7 @@ import {
 	type RepeatPolicy,
 	type Selection,
 } from '../common/pipeline';
-import { findCaptainEvent, isEventSelected } from './catalogue';
+import { isEventSelected } from './catalogue';
 import {
 	describeDriverUpdatesProblem,
 	describeLocationDrops,
@@ -94,7 +94,7 @@ function wantsEnvironment(environment: string, filter: CaptainEnvironmentFilter)
 
 /** Envelope fields under names a no-code user can map. */
 function envelopeOf(event: CaptainEvent, warnings: readonly string[]): IDataObject {
-	const kind = findCaptainEvent(event.name);
+	const kind = event.kind;
 	const envelope: IDataObject = {
 		event: event.name,
 		eventId: event.eventId,
@@ -201,7 +201,7 @@ export function captainReceiver(
 
 		emit(event, _wanted, memory, now, repeats): Emission {
 			const warnings = [...event.warnings];
-			const group = findCaptainEvent(event.name)?.orderingGroup;
+			const group = event.kind?.orderingGroup;
 			// Written only once the event is known to start a run: a drop writes nothing.
 			let recordOrder = () => {};
 			if (settings.dropOutOfOrder && group && event.entityKey) {

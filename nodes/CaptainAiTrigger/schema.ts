@@ -24,7 +24,7 @@ import {
 	type ParseResult,
 	providerTime,
 } from '../common/validation';
-import { CAPTAIN_EVENTS, findCaptainEvent } from './catalogue';
+import { CAPTAIN_EVENTS, type CaptainEventKind, findCaptainEvent } from './catalogue';
 
 /** Longer than any UUID or id Captain documents; bounds what a sender can make us hash and keep. */
 const MAX_EVENT_ID_LENGTH = 200;
@@ -142,6 +142,8 @@ const unlistedStrictDataSchema = z.looseObject({});
 
 export interface CaptainEvent {
 	name: string;
+	/** The catalogue's line for this event; undefined for an event Captain added later. */
+	kind: CaptainEventKind | undefined;
 	/** `event_uuid` as sent (a number in its string form). */
 	eventId: string;
 	/** The redelivery key: `eventId` normalised (see normaliseId). */
@@ -195,7 +197,8 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 		warnings.push(warning.text);
 	}
 
-	const idField = findCaptainEvent(name)?.entity?.idField;
+	const kind = findCaptainEvent(name);
+	const idField = kind?.entity?.idField;
 	const sentEntityId = idField ? ownField(data, idField) : undefined;
 	const entityId =
 		sentEntityId === undefined || sentEntityId === null ? undefined : String(sentEntityId);
@@ -208,6 +211,7 @@ export function parseCaptainEvent(body: unknown): ParseResult<CaptainEvent> {
 		ok: true,
 		event: {
 			name,
+			kind,
 			eventId,
 			eventKey: normaliseId(eventId),
 			environment: envelope.event.environment,

@@ -1,6 +1,6 @@
 /** Building blocks shared by the providers' zod schemas, and how a zod failure is reported. */
 // zod/v4 ships inside the zod 3.25.x package n8n itself provides, and parses these payloads
-// about 5x faster than the v3 API (bench/pipeline.mjs; see README, Performance).
+// about 7x faster than the v3 API (bench/pipeline.mjs; see docs/performance.md).
 import { z } from 'zod/v4';
 
 import { isJsonObject } from './json';

@@ -220,7 +220,7 @@ function reportSharedMemory(context: IWebhookFunctions, place: MemoryPlace): voi
 	const path = context.getNodeWebhookUrl('default') ?? context.getNode().name;
 	context.logger.warn(
 		`${context.getNode().name}: another n8n webhook process also answers ${path}, so deliveries of one event can reach both ` +
-			'and dedupe there is best-effort. Route each webhook URL to one webhook process (see "Queue mode" in the README of n8n-nodes-captain-arrive).',
+			'and dedupe there is best-effort. Route each webhook URL to one webhook process (see docs/queue-mode.md of n8n-nodes-captain-arrive).',
 	);
 }
 

@@ -1,5 +1,5 @@
 /**
- * ARRIVE Trigger cases for the e2e suite, run once per n8n version by triggers.e2e.test.ts.
+ * ARRIVE Trigger cases for the e2e suite, run once per n8n version by triggers.e2e.test.cts.
  * Requests come from 127.0.0.1, so the workflows that should accept them add it to ARRIVE's
  * addresses; `arriveOnly` keeps the default (ARRIVE's three addresses) to test refusals and,
  * after the restart with N8N_PROXY_HOPS=1, a forwarded ARRIVE address.

@@ -1,6 +1,6 @@
 /**
  * Captain.AI Trigger cases for the e2e suite, run once per n8n version by
- * triggers.e2e.test.ts. `declareTests` runs against a fresh n8n; `declareTestsAfterRestart`
+ * triggers.e2e.test.cts. `declareTests` runs against a fresh n8n; `declareTestsAfterRestart`
  * against the same n8n restarted with N8N_PROXY_HOPS=1.
  */
 import { randomUUID } from 'crypto';

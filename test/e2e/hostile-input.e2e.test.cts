@@ -146,7 +146,7 @@ describe.each(e2eVersions())('hostile-input corpus on n8n %s', (version) => {
 		await run('ARRIVE corpus', chosen(arrive.cases), arriveTargets);
 	}, 600_000);
 
-	// On 2.x only: the main suite (triggers.e2e.test.ts) already checks N8N_PROXY_HOPS=1 on both.
+	// On 2.x only: the main suite (triggers.e2e.test.cts) already checks N8N_PROXY_HOPS=1 on both.
 	if (full)
 		describe('n8n restarted with N8N_PROXY_HOPS=1 (n8n then believes the last X-Forwarded-For hop)', () => {
 			beforeAll(async () => {

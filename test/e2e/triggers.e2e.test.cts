@@ -3,7 +3,7 @@
  * installed into <userFolder>/.n8n/nodes as a user does, driven over HTTP only. One n8n per
  * version, restarted once (with N8N_PROXY_HOPS=1) for the cases that need a restart.
  *
- * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.ts) and list it below.
+ * To add a node's cases: write a NodeE2ESuite (see captain-ai-trigger.cts) and list it below.
  */
 import { answerWhenSuite } from './answer-when.cjs';
 import { arriveTriggerSuite } from './arrive-trigger.cjs';

@@ -531,7 +531,7 @@ describe('ARRIVE Trigger through webhook()', () => {
 	});
 });
 
-describe('trip memory with the options left unset (README: 24 h)', () => {
+describe('trip memory with the options left unset (the default: 24 h)', () => {
 	let now = Date.parse('2026-11-25T10:00:00Z');
 	beforeEach(() => {
 		now = Date.parse('2026-11-25T10:00:00Z');

@@ -1,7 +1,7 @@
 /**
  * How often the Captain.AI Trigger reads its credential, through n8n-core's real WebhookContext
  * (the credential store counts its reads). The timing rules themselves are unit-tested with a
- * test clock in test/unit/credential-cache.test.ts; here the clock is Date.now, moved by a spy.
+ * test clock in test/unit/credential-cache.test.cts; here the clock is Date.now, moved by a spy.
  */
 import { CaptainAiTrigger } from '../../nodes/CaptainAiTrigger/CaptainAiTrigger.node';
 import { captainTokens } from '../../nodes/CaptainAiTrigger/authentication';

@@ -476,7 +476,7 @@ describe('Captain.AI Trigger through webhook()', () => {
 			{ when: 'just under 72 h', later: 72 * 3_600_000 - 60_000, outcome: 'duplicate' },
 			{ when: 'just over 72 h', later: 72 * 3_600_000 + 60_000, outcome: 'accepted' },
 		])(
-			'memory options left unset (README: 72 h): a redelivery $when → $outcome',
+			'memory options left unset (the default: 72 h): a redelivery $when → $outcome',
 			async ({ later, outcome }) => {
 				const workflow = captainWorkflow();
 				const first = body();

@@ -3,7 +3,7 @@
  * parameter names and option values the trigger nodes still have, carry no credential and no
  * webhook id (the user chooses credentials; the editor assigns webhook ids on import), and
  * their connections name nodes that exist. That they run is proven by the e2e suite
- * (test/e2e/examples.e2e.test.ts).
+ * (test/e2e/examples.e2e.test.cts).
  */
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';

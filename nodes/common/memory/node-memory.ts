@@ -523,11 +523,12 @@ export function recordRunStart(
 	now: number,
 	onRunEnd: OnRunEnd,
 ): 'first run' | 'possible repeat' {
-	const state = scopeState(handOff.scope, handOff.layout);
 	if (handOff.by === processId) {
-		for (const claim of handOff.claims) state.inFlight.get(claim)?.runStarted(onRunEnd);
+		const here = registry.get(handOff.scope);
+		for (const claim of handOff.claims) here?.inFlight.get(claim)?.runStarted(onRunEnd);
 		return 'first run';
 	}
+	const state = scopeState(handOff.scope, handOff.layout);
 	for (const claim of handOff.claims) {
 		const [table, digest] = claim.split('\t');
 		const here = state.tables.get(table)?.entry(digest, now);

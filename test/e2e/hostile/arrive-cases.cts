@@ -1,6 +1,6 @@
 /**
  * The ARRIVE Trigger's hostile-input corpus. Targets: `local` (127.0.0.1 allowed, New
- * Approach or Arrival), `small` (the same, Remember at Most (Trips) = 10), `every` (Every
+ * Approach or Arrival), `small` (the same, Trips to Remember = 10), `every` (Every
  * Update) and `arriveOnly` (ARRIVE's addresses only).
  */
 import { randomUUID } from 'crypto';

@@ -1,5 +1,5 @@
 /**
- * The Captain.AI Trigger's hostile-input corpus: each case states the answer README
+ * The Captain.AI Trigger's hostile-input corpus: each case states the answer docs/answers.md
  * documents and which executions it may start. Targets: `main` (Auth-Token) and
  * `allowlisted` (Auth-Token + Allowed Addresses 203.0.113.7).
  */
@@ -180,7 +180,7 @@ export function captainCorpus(book: IdBook, token: string) {
 		refused({ body: 'null' }, 400, invalid('(body)')),
 	]);
 
-	// --- n8n's own answers, before the node runs (README: "What the node cannot influence") --
+	// --- n8n's own answers, before the node runs (docs/answers.md: "What the node cannot influence") --
 	add(
 		'n8n',
 		'application/json that is not JSON → n8n 422',
@@ -587,7 +587,7 @@ export function captainCorpus(book: IdBook, token: string) {
 	]);
 
 	// --- times ----------------------------------------------------------------------------
-	// The far-future time is ordered as "now + 60 s" (README): an event dated later than that,
+	// The far-future time is ordered as "now + 60 s" (docs/hostile-input.md): an event dated later than that,
 	// dated when it is sent, must pass. Its time is set when sent, not when the case is built.
 	const aMinuteLater = (body: Body): Step => ({
 		...accepted(body),
@@ -631,7 +631,7 @@ export function captainCorpus(book: IdBook, token: string) {
 		accepted(event(n, { created_at: '1970-01-01T00:00:00Z' })),
 	]);
 
-	// --- n8n trusting one proxy (N8N_PROXY_HOPS=1): n8n's model, README "Behind a proxy" ---
+	// --- n8n trusting one proxy (N8N_PROXY_HOPS=1): n8n's model, docs/proxy-trust.md ---
 	const proxied = (name: string, forwardedFor: string, allowed: boolean): Step => {
 		const body = event(name);
 		return allowed

@@ -75,7 +75,7 @@ export interface CaseResult {
 	name: string;
 	category: string;
 	problems: string[];
-	/** n8n's own answers, printed so README's table can be checked against them. */
+	/** n8n's own answers, printed so docs/answers.md's table can be checked against them. */
 	notes?: string[];
 }
 

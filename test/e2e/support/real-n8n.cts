@@ -1,7 +1,7 @@
 /**
  * Shared set-up for the e2e suite: one real n8n per version (fresh temporary user folder, this
  * package packed and installed into it), workflow publishing, and assertions on what n8n
- * recorded. Node-specific cases live in one file per node (see captain-ai-trigger.ts).
+ * recorded. Node-specific cases live in one file per node (see captain-ai-trigger.cts).
  */
 import { randomUUID } from 'crypto';
 import { mkdtempSync, rmSync } from 'fs';
