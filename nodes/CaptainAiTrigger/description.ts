@@ -23,7 +23,18 @@ import {
 } from '../common/descriptions';
 import { INVALID_DELIVERIES_REMEMBERED } from '../common/invalid-deliveries';
 import type { AnswerWhen, DeliveryRules, RepeatPolicy } from '../common/pipeline';
-import { CAPTAIN_EVENTS, CAPTAIN_MEMORY_DEFAULTS, UNLISTED_EVENTS } from './catalogue';
+import {
+	CAPTAIN_EVENTS,
+	CAPTAIN_MEMORY_DEFAULTS,
+	findCaptainEvent,
+	UNLISTED_EVENTS,
+} from './catalogue';
+import {
+	DRIVER_ETA_EVENT,
+	DRIVER_LOCATIONS_EVENT,
+	type DriverUpdateSettings,
+	type LocationSettings,
+} from './driver-updates';
 import { captainRetryKey, type CaptainSettings } from './receiver';
 
 /**
@@ -61,6 +72,131 @@ const mainUrlEvents: INodeProperties = {
 			// n8n would read "Captain.AI" as two words and lowercase it: "captain ai".
 			action: 'On events Captain.AI adds later',
 			description: 'Any event not in this list',
+		},
+	],
+};
+
+/*
+ * Driver Updates shows only while Events lets a driver event through: every event (an empty
+ * list, or `*` as version 1 saved it) or the event itself. n8n applies a hide rule only to a
+ * non-empty list, and a `_cnd` condition only when every chosen value meets it. The conditions
+ * are plain comparisons, not regular expressions: n8n evaluates display rules on every request
+ * and run, and runs each regex in a sandbox with a 250 ms limit that a busy n8n exceeds, which
+ * fails the run. They rest on the names: every other event sorts after both driver events
+ * ('agent…') and `*` before them (a test holds the catalogue to it).
+ */
+/** Hidden when no chosen event is a driver event or `*`. */
+const unlessDriverEvents = {
+	hide: {
+		events: [{ _cnd: { gt: [DRIVER_LOCATIONS_EVENT, DRIVER_ETA_EVENT].sort()[1] } }],
+		receives: ['itemStatus'],
+	},
+};
+/** Inside the collection: hidden when no chosen event is the locations event or `*`. */
+const unlessLocations = { hide: { '/events': [{ _cnd: { gt: DRIVER_LOCATIONS_EVENT } }] } };
+/** Inside the collection: hidden when ETA updates are not chosen (and for a version-1 `*`). */
+const unlessEtas = { hide: { '/events': [{ _cnd: { not: DRIVER_ETA_EVENT } }] } };
+
+const labelOf = (name: string) => findCaptainEvent(name)?.label ?? name;
+
+/** Fewer runs for Captain.AI's frequent driver events (driver-updates.ts); each off until added. */
+const driverUpdates: INodeProperties = {
+	displayName: 'Driver Updates',
+	name: 'driverUpdates',
+	type: 'collection',
+	placeholder: 'Add option',
+	default: {},
+	description: `Fewer runs for ${labelOf(DRIVER_LOCATIONS_EVENT)} and ${labelOf(DRIVER_ETA_EVENT)}, which Captain.AI sends often`,
+	displayOptions: unlessDriverEvents,
+	options: [
+		{
+			displayName: 'ETA: Only When Moved by (Minutes)',
+			name: 'etaMinChangeMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 5,
+			description:
+				"Run for a driver's ETA update only when an ETA moved at least this much since the last one that ran",
+			displayOptions: unlessEtas,
+		},
+		{
+			displayName: 'Locations: At Most One per Driver Every (Minutes)',
+			name: 'locationIntervalMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 5,
+			description:
+				'Skip locations recorded less than this long after the last one a driver had an item for. Gives one item per driver.',
+			displayOptions: unlessLocations,
+		},
+		{
+			displayName: 'Locations: One Item per Driver',
+			name: 'locationsPerDriver',
+			type: 'boolean',
+			default: true,
+			description:
+				"Whether to split each locations report into one item per driver, with the driver's latest location",
+			displayOptions: unlessLocations,
+		},
+		{
+			displayName: 'Locations: Only Near a Place',
+			name: 'nearPlace',
+			type: 'fixedCollection',
+			placeholder: 'Add place',
+			typeOptions: { multipleValues: false },
+			default: { place: {} },
+			description: 'Only drivers within a radius of a place. Gives one item per driver.',
+			displayOptions: unlessLocations,
+			options: [
+				{
+					displayName: 'Place',
+					name: 'place',
+					values: [
+						{
+							displayName: 'Latitude',
+							name: 'latitude',
+							type: 'number',
+							typeOptions: { minValue: -90, maxValue: 90, numberPrecision: 6 },
+							default: 0,
+							description: "The place's latitude in degrees, e.g. 51.507351",
+						},
+						{
+							displayName: 'Longitude',
+							name: 'longitude',
+							type: 'number',
+							typeOptions: { minValue: -180, maxValue: 180, numberPrecision: 6 },
+							default: 0,
+							description: "The place's longitude in degrees, e.g. -0.127758",
+						},
+						{
+							displayName: 'Radius (Metres)',
+							name: 'radiusMetres',
+							type: 'number',
+							typeOptions: { minValue: 1 },
+							default: 200,
+						},
+						{
+							displayName: 'Trigger On',
+							name: 'emit',
+							type: 'options',
+							options: [
+								{
+									name: 'Every Location Inside',
+									value: 'inside',
+									description: 'Each location of a driver within the radius',
+								},
+								{
+									name: 'Only When Entering',
+									value: 'entering',
+									description:
+										'Once per visit, when a driver comes within the radius; leaving resets it',
+								},
+							],
+							default: 'inside',
+						},
+					],
+				},
+			],
 		},
 	],
 };
@@ -146,6 +282,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: 'any',
 		description: 'Which of your Captain.AI environments to receive events from',
 	},
+	driverUpdates,
 	optionsCollection([
 		addressListField({
 			displayName: 'Allowed Addresses',
@@ -205,6 +342,45 @@ interface CaptainOptions {
 	invalidDeliveries?: boolean;
 }
 
+interface DriverUpdatesParameter {
+	etaMinChangeMinutes?: number;
+	locationIntervalMinutes?: number;
+	locationsPerDriver?: boolean;
+	nearPlace?: {
+		place?: { latitude?: number; longitude?: number; radiusMetres?: number; emit?: string };
+	};
+}
+
+/**
+ * The Driver Updates settings. Each location option gives one item per driver, so adding any
+ * of them splits reports, whatever One Item per Driver says.
+ */
+function readDriverUpdates(context: IWebhookFunctions): DriverUpdateSettings {
+	const chosen = context.getNodeParameter('driverUpdates', {}) as DriverUpdatesParameter;
+	const place = chosen.nearPlace?.place;
+	const locations: LocationSettings = {
+		minIntervalMinutes: chosen.locationIntervalMinutes ?? 0,
+		...(place
+			? {
+					place: {
+						latitude: place.latitude ?? 0,
+						longitude: place.longitude ?? 0,
+						radiusMetres: place.radiusMetres ?? 200,
+						onEntering: place.emit === 'entering',
+					},
+				}
+			: {}),
+	};
+	const splits =
+		chosen.locationsPerDriver === true ||
+		chosen.locationIntervalMinutes !== undefined ||
+		place !== undefined;
+	return {
+		etaMinChangeMinutes: chosen.etaMinChangeMinutes ?? 0,
+		...(splits ? { locations } : {}),
+	};
+}
+
 function readOptions(context: IHookFunctions | IWebhookFunctions): CaptainOptions {
 	return context.getNodeParameter('options', {}) as CaptainOptions;
 }
@@ -235,6 +411,7 @@ export function readCaptainSettings(context: IWebhookFunctions) {
 		dropOutOfOrder: options.dropOutOfOrder ?? true,
 		output: options.output ?? 'simplified',
 		memory,
+		driverUpdates: readDriverUpdates(context),
 	};
 	const rules: DeliveryRules = {
 		answerWhen: options.answerWhen ?? 'runStarts',

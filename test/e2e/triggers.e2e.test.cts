@@ -8,6 +8,7 @@
 import { answerWhenSuite } from './answer-when.cjs';
 import { arriveTriggerSuite } from './arrive-trigger.cjs';
 import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
+import { driverUpdatesSuite } from './driver-updates.cjs';
 import { versionTwoSuite } from './version-2.cjs';
 import {
 	N8N_RESTART_TIMEOUT_MS,
@@ -27,6 +28,7 @@ const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	arriveTriggerSuite,
 	versionTwoSuite,
 	answerWhenSuite,
+	driverUpdatesSuite,
 ];
 
 describe.each(e2eVersions())('n8n %s', (version) => {
