@@ -1,6 +1,6 @@
 // Both providers as their documents describe them, against a real n8n 2.41.1 (SQLite, this
 // package installed as users install it, one published workflow per node), while n8n is
-// restarted under them (issue 19):
+// restarted under them:
 //
 // - Captain.AI (its webhook docs): each event sent once, 16 attempts open at most; anything but
 //   a 2xx (a 3xx, a 5xx, no answer within the 10 s client timeout, a refused connection) is
@@ -16,7 +16,7 @@
 //   two thirds, restarted. The slow variant makes runs take seconds (a Wait node after each
 //   trigger), sets N8N_GRACEFUL_SHUTDOWN_TIMEOUT=3, and the orchestrator sends SIGKILL 3 s
 //   after its SIGTERM, so the SIGTERM cannot finish.
-// - Node options (Options of both nodes, issue 19): --answer-when runStarts|runFinishes,
+// - Node options (Options of both nodes): --answer-when runStarts|runFinishes,
 //   --repeats runMarked|skip. A package that lacks them leaves them to n8n, which ignores them
 //   (what the nodes offer and what the workflows stored is printed).
 //
@@ -26,7 +26,7 @@
 // run; split into: a delivery of it in flight at a kill, at a graceful SIGTERM, after a timed-out
 // attempt, other), marked runs (items with possibleRepeat), doubled-and-unmarked, late answers
 // (no answer within the deadline), executions by status, and the ids in each bad category with
-// their executions. Then the checks of issue 19's "Prove" as `ok`/`FAIL` lines and
+// their executions. Then the checks of what docs/guarantees.md promises as `ok`/`FAIL` lines and
 // `restarts: N passed, M failed`; exits 1 when one failed. Runs are counted from the trigger's
 // output items (Captain.AI: eventId; ARRIVE: tripId + ackToken) once n8n is idle; a run cut
 // short has no output, so its items are read from what n8n saved when it started it.
@@ -508,7 +508,7 @@ async function publishWorkflows(n8n, run) {
 	};
 }
 
-/** Which of the issue-19 options the installed nodes offer (absent until they land). */
+/** Which of the restart options (Answer the Provider, Possible Repeats) the installed nodes offer. */
 async function offeredOptions(n8n) {
 	const res = await harness.httpRequest('GET', `${n8n.baseUrl}/types/nodes.json`, {
 		headers: { cookie: n8n.cookie },
@@ -921,7 +921,7 @@ function printRun(result) {
 	}
 }
 
-/** One line per run, as issue 19's table has it. */
+/** One line per run: the summary table of docs/guarantees.md. */
 function printSummary(results) {
 	console.log(
 		`\n## Summary (${CAPTAIN_EVENTS} Captain.AI events, ${SITES} sites × ${TRIPS_PER_SITE} trips = ${SITES * TRIPS_PER_SITE * 2} approaches/arrivals)`,
