@@ -18,8 +18,8 @@ import {
 } from 'n8n-workflow';
 
 import { admit } from '../common/admission';
-import { computedWebhookPath } from '../common/computed-webhook-path';
-import { TRIGGER_VERSIONS, triggerNode } from '../common/descriptions';
+import { computedWebhookFields } from '../common/computed-webhook-fields';
+import { triggerNode } from '../common/descriptions';
 import { registeredByHand } from '../common/manual-registration';
 import { readDelivery } from '../common/request';
 import { describeTokenProblem } from '../common/shared-secret';
@@ -33,8 +33,11 @@ import { captainAuthToken } from './authentication';
 import {
 	CAPTAIN_ALLOWLIST,
 	captainAiTriggerProperties,
+	captainSubtitle,
 	captainWebhookPath,
 	readCaptainSettings,
+	takesItemStatus,
+	takesMainUrlEvents,
 } from './description';
 import { captainReceiver } from './receiver';
 
@@ -44,9 +47,12 @@ export class CaptainAiTrigger implements INodeType {
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		...triggerNode('Events'),
-		...TRIGGER_VERSIONS,
-		subtitle:
-			'={{$parameter["receives"] === "itemStatus" ? "Item status changes" : "Orders, deliveries and drivers"}}',
+		// 2: no per-request expression (n8n evaluates one for every request to a version-1
+		// webhook node, its old Webhook node's binaryData option); 3: one node for both URLs,
+		// item status an action in the node creator (see description.ts).
+		version: [1, 2, 3],
+		defaultVersion: 3,
+		subtitle: captainSubtitle,
 		description:
 			'Starts the workflow when Captain.AI reports an order, delivery, item or driver update',
 		defaults: { name: 'Captain.AI Trigger' },
@@ -58,8 +64,19 @@ export class CaptainAiTrigger implements INodeType {
 				displayOptions: { show: { authentication: ['authToken'] } },
 			},
 		],
-		// The path is a function rather than an expression: no evaluation per request on n8n 2.x.
-		webhooks: [deliveryWebhook(computedWebhookPath(captainWebhookPath))],
+		// Functions rather than expressions: no evaluation per request on n8n 2.x.
+		webhooks: [
+			deliveryWebhook(
+				computedWebhookFields({
+					path: captainWebhookPath,
+					activeWhen: { method: 'POST', isActive: takesMainUrlEvents },
+				}),
+			),
+			deliveryWebhook({
+				path: 'item-status',
+				...computedWebhookFields({ activeWhen: { method: 'POST', isActive: takesItemStatus } }),
+			}),
+		],
 		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
 			header: 'Waiting for a Captain.AI event',

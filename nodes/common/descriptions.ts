@@ -1,16 +1,9 @@
 /**
- * What both trigger nodes show n8n, written once: their versions, that they are triggers, and
- * the editor parameters they share (memory bounds, setup steps, warnings, the Invalid
+ * What both trigger nodes show n8n, written once: that they are triggers, and the editor
+ * parameters they share (memory bounds, setup steps, warnings, the Invalid
  * Deliveries switch, Options). Defaults come from each provider's catalogue.
  */
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
-
-/**
- * Both nodes' versions. Version 2 behaves exactly as 1: n8n evaluates an expression on every
- * request to a version-1 webhook node (parseRequestBody: the old Webhook node's binaryData
- * option), which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
- */
-export const TRIGGER_VERSIONS = { version: [1, 2], defaultVersion: 2 };
 
 /** How many things and how long the node remembers, inside its Options. */
 export function memoryBoundsOptions({

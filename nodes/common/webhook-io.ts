@@ -170,12 +170,14 @@ function logRefusal(
 }
 
 /**
- * The one webhook of a trigger answered from its own run: n8n waits for the run to call
- * sendResponse (answerFromRun), so a 200 means that the run exists. `path` may carry fields
- * n8n 2.x reads instead of an expression (computedWebhookPath); they are kept as given.
+ * A webhook the provider delivers to, answered from the node's own run: n8n waits for the run
+ * to call sendResponse (answerFromRun), so a 200 means that the run exists. `fields` may carry
+ * what n8n 2.x reads instead of an expression (computedWebhookFields); they are kept as given.
  */
-export function deliveryWebhook(path: Pick<IWebhookDescription, 'path'>): IWebhookDescription {
-	return { name: 'default', httpMethod: 'POST', responseMode: 'responseNode', ...path };
+export function deliveryWebhook(
+	fields: Partial<Pick<IWebhookDescription, 'path' | 'httpMethod' | 'ndvHideUrl'>>,
+): IWebhookDescription {
+	return { name: 'default', httpMethod: 'POST', responseMode: 'responseNode', path: '', ...fields };
 }
 
 /**
