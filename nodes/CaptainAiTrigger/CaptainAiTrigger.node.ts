@@ -26,8 +26,11 @@ import { describeTokenProblem } from '../common/shared-secret';
 import {
 	answerDelivery,
 	answerFromRun,
+	answerSample,
 	answerVerdict,
 	deliveryWebhook,
+	isSampleRequest,
+	sampleWebhook,
 } from '../common/webhook-io';
 import { captainAuthToken } from './authentication';
 import {
@@ -40,6 +43,7 @@ import {
 	takesMainUrlEvents,
 } from './description';
 import { captainReceiver } from './receiver';
+import { chooseCaptainSample } from './samples';
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -49,7 +53,7 @@ export class CaptainAiTrigger implements INodeType {
 		...triggerNode('Events'),
 		// 2: no per-request expression (n8n evaluates one for every request to a version-1
 		// webhook node, its old Webhook node's binaryData option); 3: one node for both URLs,
-		// item status an action in the node creator (see description.ts).
+		// item status an action in the node creator, the sample URL (see description.ts).
 		version: [1, 2, 3],
 		defaultVersion: 3,
 		subtitle: captainSubtitle,
@@ -76,6 +80,7 @@ export class CaptainAiTrigger implements INodeType {
 				path: 'item-status',
 				...computedWebhookFields({ activeWhen: { method: 'POST', isActive: takesItemStatus } }),
 			}),
+			sampleWebhook(),
 		],
 		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
@@ -119,6 +124,11 @@ export class CaptainAiTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const settings = readCaptainSettings(this);
+		if (isSampleRequest(this)) {
+			return answerSample(this, captainReceiver(settings.events), (query, fresh) =>
+				chooseCaptainSample(query, fresh, settings.events),
+			);
+		}
 		const request = await readDelivery(this);
 		const refusal = await admit(request, {
 			allowlist: settings.allowlist,

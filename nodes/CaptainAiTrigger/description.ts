@@ -17,6 +17,7 @@ import {
 	setupSteps,
 	memoryBoundsOptions,
 	optionsCollection,
+	sampleNotice,
 	warningNotice,
 } from '../common/descriptions';
 import {
@@ -210,6 +211,10 @@ const version3SetupNotices: INodeProperties[] = [
 
 export const captainAiTriggerProperties: INodeProperties[] = [
 	...version3SetupNotices,
+	sampleNotice(
+		'No event to map yet? While this node listens for a test event, open its GET URL ending in /sample (Webhook URLs above, Test URL) in a new browser tab: the node outputs a sample of the first event chosen. Add ?event=agent_eta_updated (or another event) to the URL for another one.',
+		3,
+	),
 	{
 		displayName: 'Receives',
 		name: 'receives',

@@ -1,6 +1,6 @@
 /**
  * What both trigger nodes show n8n, written once: that they are triggers, and the editor
- * parameters they share (memory bounds, setup steps, warnings, the Invalid
+ * parameters they share (memory bounds, setup steps, warnings, the sample notice, the Invalid
  * Deliveries switch, Options). Defaults come from each provider's catalogue.
  */
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
@@ -51,6 +51,21 @@ export function memoryBoundsOptions({
  */
 export function setupSteps(...steps: string[]): string {
 	return `<ul>${steps.map((step) => `<li>${step}</li>`).join('')}</ul>`;
+}
+
+/**
+ * How to load a sample event (see sample.ts), in the node versions from `fromVersion` on. Its
+ * presence among the node's parameters is what registers the sample webhook (webhook-io.ts
+ * sampleWebhook), so it is shown by version alone, never by another setting.
+ */
+export function sampleNotice(text: string, fromVersion: number): INodeProperties {
+	return {
+		displayName: text,
+		name: 'sampleNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: fromVersion } }] } },
+	};
 }
 
 /** An orange notice shown only while a setting is in a risky state. */

@@ -14,8 +14,15 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { directAnswer, runAnswer, statusOf, type Verdict } from './answers';
+import {
+	directAnswer,
+	runAnswer,
+	SAMPLE_NOT_ON_PRODUCTION,
+	statusOf,
+	type Verdict,
+} from './answers';
 import { displayAddress } from './allowlist';
+import { computedWebhookFields } from './computed-webhook-fields';
 import type { InvalidDeliveryReport } from './invalid-deliveries';
 import {
 	type Delivery,
@@ -26,6 +33,7 @@ import {
 import { judgeDelivery, type Receiver } from './pipeline';
 import { describeRefusal, refusalLog } from './refusal-log';
 import type { IncomingRequest } from './request';
+import { type Fresh, runSample, type SampleChoice } from './sample';
 
 /** This node in this workflow: what its memory and its refusal log lines are kept by. */
 function nodeScope(context: IWebhookFunctions): string {
@@ -178,6 +186,67 @@ export function deliveryWebhook(
 	fields: Partial<Pick<IWebhookDescription, 'path' | 'httpMethod' | 'ndvHideUrl'>>,
 ): IWebhookDescription {
 	return { name: 'default', httpMethod: 'POST', responseMode: 'responseNode', path: '', ...fields };
+}
+
+/** The sample webhook's name (n8n types webhook names as 'default' or 'setup'). */
+const SAMPLE_WEBHOOK = 'setup';
+
+/**
+ * GET <url>/sample (see sample.ts), in the node versions whose panel explains it: their
+ * parameters hold the `sampleNotice` notice (descriptions.ts sampleNotice), earlier versions'
+ * do not, so saved workflows of those register exactly the webhooks they had.
+ */
+export function sampleWebhook(): IWebhookDescription {
+	return {
+		name: SAMPLE_WEBHOOK,
+		httpMethod: '',
+		responseMode: 'onReceived',
+		path: 'sample',
+		...computedWebhookFields({
+			activeWhen: {
+				method: 'GET',
+				isActive: (parameters) => parameters.sampleNotice !== undefined,
+			},
+		}),
+	};
+}
+
+export function isSampleRequest(context: IWebhookFunctions): boolean {
+	return context.getWebhookName() === SAMPLE_WEBHOOK;
+}
+
+/**
+ * Answers GET <url>/sample. On the Test URL: `choose` picks the body from the query and the
+ * node's settings, the receiver judges it as a delivery, and its items start the test run
+ * while the browser tab gets a page. On the Production URL, where n8n registers it as well:
+ * 404 and nothing runs.
+ */
+export function answerSample<Event, Candidate, Layout extends MemoryLayout>(
+	context: IWebhookFunctions,
+	receiver: Receiver<Event, Candidate, Layout>,
+	choose: (query: IDataObject, fresh: Fresh) => SampleChoice,
+): IWebhookResponseData {
+	const response = context.getResponseObject();
+	if (context.getMode() !== 'manual') {
+		response.status(SAMPLE_NOT_ON_PRODUCTION.status).json(SAMPLE_NOT_ON_PRODUCTION.body);
+		return { noWebhookResponse: true };
+	}
+	const now = Date.now();
+	const query = (context.getRequestObject().query ?? {}) as IDataObject;
+	const outcome = runSample(
+		choose(query, { now, newId: randomUUID }),
+		receiver,
+		{ scope: `${nodeScope(context)}:sample`, newRevision: randomUUID },
+		{ now, nodeName: context.getNode().name },
+	);
+	response.status(outcome.status);
+	response.setHeader('content-type', 'text/html; charset=utf-8');
+	response.end(outcome.page);
+	if (!outcome.items) return { noWebhookResponse: true };
+	return {
+		noWebhookResponse: true,
+		workflowData: [context.helpers.returnJsonArray(outcome.items)],
+	};
 }
 
 /**

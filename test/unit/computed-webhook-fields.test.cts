@@ -113,20 +113,20 @@ describe.each<Resolution>(['native', 'expression'])(
 			[2, {}, ['POST events']],
 			[2, { events: ['order_assigned'] }, ['POST events']],
 			[2, { receives: 'itemStatus', events: ['order_assigned'] }, ['POST item-status']],
-			// Version 3: the Events list decides.
-			[3, {}, ['POST events', 'POST item-status']],
-			[3, { events: ['order_status_updated'] }, ['POST events']],
-			[3, { events: ['unlisted'] }, ['POST events']],
-			[3, { events: ['item_status_updated'] }, ['POST item-status']],
+			// Version 3: the Events list decides; the sample always.
+			[3, {}, ['POST events', 'POST item-status', 'GET sample']],
+			[3, { events: ['order_status_updated'] }, ['POST events', 'GET sample']],
+			[3, { events: ['unlisted'] }, ['POST events', 'GET sample']],
+			[3, { events: ['item_status_updated'] }, ['POST item-status', 'GET sample']],
 			[
 				3,
 				{ events: ['agent_eta_updated', 'item_status_updated'] },
-				['POST events', 'POST item-status'],
+				['POST events', 'POST item-status', 'GET sample'],
 			],
 			// `*` (how version 1 saved "every event"), should a version-1 list be pasted into a 3.
-			[3, { events: ['*'] }, ['POST events', 'POST item-status']],
+			[3, { events: ['*'] }, ['POST events', 'POST item-status', 'GET sample']],
 			// Receives is not a version-3 setting: n8n drops it, so it changes nothing.
-			[3, { receives: 'itemStatus' }, ['POST events', 'POST item-status']],
+			[3, { receives: 'itemStatus' }, ['POST events', 'POST item-status', 'GET sample']],
 		])('Captain.AI Trigger %i with %j: %j', (version, parameters, expected) => {
 			const { registered, listed } = webhooksOf(captain, version, parameters, how);
 			expect(registered).toEqual(expected);
@@ -137,7 +137,7 @@ describe.each<Resolution>(['native', 'expression'])(
 			[1, ['POST arrive']],
 			[2, ['POST arrive']],
 			[3, ['POST arrive']],
-			[4, ['POST arrive']],
+			[4, ['POST arrive', 'GET sample']],
 		])('ARRIVE Trigger %i: %j', (version, expected) => {
 			const { registered, listed } = webhooksOf(arrive, version, {}, how);
 			expect(registered).toEqual(expected);
