@@ -8,6 +8,7 @@
 import { arriveTriggerSuite } from './arrive-trigger.cjs';
 import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
 import { versionTwoSuite } from './version-2.cjs';
+import { versionThreeSuite } from './version-3.cjs';
 import {
 	N8N_RESTART_TIMEOUT_MS,
 	NODE_TYPES,
@@ -25,6 +26,7 @@ const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	captainAiTriggerSuite,
 	arriveTriggerSuite,
 	versionTwoSuite,
+	versionThreeSuite,
 ];
 
 describe.each(e2eVersions())('n8n %s', (version) => {
