@@ -272,6 +272,7 @@ const README_SHOTS = new Set([
 	'captain-credential-dialog',
 	'arrive-panel',
 	'node-creator-captain-ai',
+	'sample-output',
 	'example-captain-delivered-to-slack',
 	'example-captain-status-to-pos',
 	'example-arrive-arrived-to-slack',
@@ -996,6 +997,20 @@ try {
 			.locator('[data-test-id="canvas-node"]')
 			.first()
 			.waitFor({ timeout: UI_TIMEOUT_MS });
+		const shown = await examplesPage
+			.locator('[data-test-id="canvas-node"]')
+			.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-node-name')));
+		const expected = example.nodes
+			.filter((node) => node.type !== 'n8n-nodes-base.stickyNote')
+			.map((node) => node.name);
+		check(
+			`example ${file}: every node on the canvas`,
+			expected.every((name) => shown.includes(name)),
+			`shown ${JSON.stringify(shown)}`,
+		);
+		await examplesPage.keyboard.press('Shift+1'); // zoom to fit
+		await sleep(300);
+		await screenshot(examplesPage, `example-${file.replace(/\.json$/, '')}`);
 		// The trigger's panel shows the pinned items (the canvas shows a missing credential's
 		// warning in place of the pin).
 		const trigger = example.nodes.find((node) => node.type.startsWith(`${PACKAGE}.`)).name;
@@ -1019,20 +1034,6 @@ try {
 			outputText.slice(0, 200),
 		);
 		await closePanel(examplesPage);
-		const shown = await examplesPage
-			.locator('[data-test-id="canvas-node"]')
-			.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-node-name')));
-		const expected = example.nodes
-			.filter((node) => node.type !== 'n8n-nodes-base.stickyNote')
-			.map((node) => node.name);
-		check(
-			`example ${file}: every node on the canvas`,
-			expected.every((name) => shown.includes(name)),
-			`shown ${JSON.stringify(shown)}`,
-		);
-		await examplesPage.keyboard.press('Shift+1'); // zoom to fit
-		await sleep(300);
-		await screenshot(examplesPage, `example-${file.replace(/\.json$/, '')}`);
 	}
 	await examplesPage.close();
 
