@@ -202,6 +202,9 @@ function exampleWorkflowFromFile(example, credentials) {
 		nodes,
 		connections: shipped.connections,
 		settings: shipped.settings ?? { executionOrder: 'v1' },
+		// The trigger's pinned output, as after an import (n8n 1.x's public API refuses it: the
+		// harness leaves it out there).
+		pinData: shipped.pinData,
 	};
 }
 

@@ -21,11 +21,15 @@ import { readDelivery } from '../common/request';
 import {
 	answerDelivery,
 	answerFromRun,
+	answerSample,
 	answerVerdict,
 	deliveryWebhook,
+	isSampleRequest,
+	sampleWebhook,
 } from '../common/webhook-io';
 import { ARRIVE_ALLOWLIST, arriveTriggerProperties, readArriveSettings } from './description';
 import { arriveReceiver } from './receiver';
+import { chooseArriveSample } from './samples';
 
 export class ArriveTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -33,10 +37,11 @@ export class ArriveTrigger implements INodeType {
 		name: 'arriveTrigger',
 		icon: { light: 'file:arrive.svg', dark: 'file:arrive.dark.svg' },
 		...triggerNode('Trips'),
-		// 2: no per-request expression (see TRIGGER_VERSIONS); 3: Statuses follows Trigger On
-		// (see statusesParameters in description.ts).
-		version: [1, 2, 3],
-		defaultVersion: 3,
+		// 2: no per-request expression (n8n evaluates one for every request to a version-1
+		// webhook node, its old Webhook node's binaryData option); 3: Statuses follows Trigger On
+		// (see statusesParameters in description.ts); 4: the sample URL (see sampleWebhook).
+		version: [1, 2, 3, 4],
+		defaultVersion: 4,
 		subtitle:
 			'={{$parameter["emit"] === "everyUpdate" ? "Every update" : $parameter["emit"] === "statusChange" ? "Every status change" : "New approach or arrival"}}',
 		description:
@@ -44,7 +49,7 @@ export class ArriveTrigger implements INodeType {
 		defaults: { name: 'ARRIVE Trigger' },
 		// Answered from the node's own run. ARRIVE allows two seconds; backpressure (503) keeps
 		// the wait short under load.
-		webhooks: [deliveryWebhook('arrive')],
+		webhooks: [deliveryWebhook({ path: 'arrive' }), sampleWebhook()],
 		eventTriggerDescription: 'Waiting for a call to the Test URL',
 		triggerPanel: {
 			header: 'Waiting for an ARRIVE call',
@@ -70,6 +75,11 @@ export class ArriveTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const settings = readArriveSettings(this);
+		if (isSampleRequest(this)) {
+			return answerSample(this, arriveReceiver(settings.trips), (query, fresh) =>
+				chooseArriveSample(query, fresh, settings.trips),
+			);
+		}
 		const request = await readDelivery(this);
 		const refusal = await admit(request, { allowlist: settings.allowlist });
 		if (refusal) return answerVerdict(this, refusal);

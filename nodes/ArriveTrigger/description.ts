@@ -13,6 +13,7 @@ import {
 	memoryBoundsOptions,
 	optionsCollection,
 	repeatsOption,
+	sampleNotice,
 	setupSteps,
 	warningNotice,
 } from '../common/descriptions';
@@ -89,6 +90,10 @@ export const arriveTriggerProperties: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
+	sampleNotice(
+		'No call to map yet? While this node listens for a test event, open its GET URL ending in /sample (Webhook URLs above, Test URL) in a new browser tab: the node outputs a sample approach. Add ?moment=arrived to the URL for an arrival.',
+		4,
+	),
 	{
 		displayName: 'Accept Calls From',
 		name: 'sourceRestriction',

@@ -18,24 +18,31 @@ import {
 } from 'n8n-workflow';
 
 import { admit } from '../common/admission';
-import { TRIGGER_VERSIONS, triggerNode } from '../common/descriptions';
+import { triggerNode } from '../common/descriptions';
 import { registeredByHand } from '../common/manual-registration';
 import { readDelivery } from '../common/request';
 import { describeTokenProblem } from '../common/shared-secret';
 import {
 	answerDelivery,
 	answerFromRun,
+	answerSample,
 	answerVerdict,
 	deliveryWebhook,
+	isSampleRequest,
+	sampleWebhook,
 } from '../common/webhook-io';
 import { captainAuthToken } from './authentication';
 import {
 	CAPTAIN_ALLOWLIST,
 	captainAiTriggerProperties,
+	captainSubtitle,
 	captainWebhookPath,
 	readCaptainSettings,
+	takesItemStatus,
+	takesMainUrlEvents,
 } from './description';
 import { captainReceiver } from './receiver';
+import { chooseCaptainSample } from './samples';
 
 export class CaptainAiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -43,9 +50,12 @@ export class CaptainAiTrigger implements INodeType {
 		name: 'captainAiTrigger',
 		icon: { light: 'file:captainAi.svg', dark: 'file:captainAi.dark.svg' },
 		...triggerNode('Events'),
-		...TRIGGER_VERSIONS,
-		subtitle:
-			'={{$parameter["receives"] === "itemStatus" ? "Item status changes" : "Orders, deliveries and drivers"}}',
+		// 2: no per-request expression (n8n evaluates one for every request to a version-1
+		// webhook node, its old Webhook node's binaryData option); 3: one node for both URLs,
+		// item status an action in the node creator, the sample URL (see description.ts).
+		version: [1, 2, 3],
+		defaultVersion: 3,
+		subtitle: captainSubtitle,
 		description:
 			'Starts the workflow when Captain.AI reports an order, delivery, item or driver update',
 		defaults: { name: 'Captain.AI Trigger' },
@@ -57,8 +67,19 @@ export class CaptainAiTrigger implements INodeType {
 				displayOptions: { show: { authentication: ['authToken'] } },
 			},
 		],
-		// Path and response mode are functions, not expressions: no evaluation per request on n8n 2.x.
-		webhooks: [deliveryWebhook(captainWebhookPath)],
+		// Paths, methods and the response mode are functions, not expressions: no evaluation per
+		// request on n8n 2.x.
+		webhooks: [
+			deliveryWebhook({
+				path: captainWebhookPath,
+				activeWhen: { method: 'POST', isActive: takesMainUrlEvents },
+			}),
+			deliveryWebhook({
+				path: 'item-status',
+				activeWhen: { method: 'POST', isActive: takesItemStatus },
+			}),
+			sampleWebhook(),
+		],
 		eventTriggerDescription: 'Waiting for an event at the Test URL',
 		triggerPanel: {
 			header: 'Waiting for a Captain.AI event',
@@ -101,6 +122,11 @@ export class CaptainAiTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const settings = readCaptainSettings(this);
+		if (isSampleRequest(this)) {
+			return answerSample(this, captainReceiver(settings.events), (query, fresh) =>
+				chooseCaptainSample(query, fresh, settings.events),
+			);
+		}
 		const request = await readDelivery(this);
 		const refusal = await admit(request, {
 			allowlist: settings.allowlist,

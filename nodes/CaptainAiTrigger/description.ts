@@ -18,6 +18,7 @@ import {
 	memoryBoundsOptions,
 	optionsCollection,
 	repeatsOption,
+	sampleNotice,
 	setupSteps,
 	warningNotice,
 } from '../common/descriptions';
@@ -26,6 +27,7 @@ import type { AnswerWhen, DeliveryRules, RepeatPolicy } from '../common/pipeline
 import {
 	CAPTAIN_EVENTS,
 	CAPTAIN_MEMORY_DEFAULTS,
+	type CaptainEventKind,
 	findCaptainEvent,
 	UNLISTED_EVENTS,
 } from './catalogue';
@@ -37,17 +39,106 @@ import {
 } from './driver-updates';
 import { captainRetryKey, type CaptainSettings } from './receiver';
 
-/**
- * The webhook path for the Receives setting: /events or /item-status. Self-contained on purpose:
- * its source is also the expression the editor evaluates (see computedWebhookPath).
+/*
+ * Node versions. 1 and 2 are one URL each, chosen by Receives: the main one (/events) or the
+ * item-status one (/item-status). From 3, one node serves both, and its Events list (item status
+ * included) decides which URLs exist: n8n's node creator builds a trigger's actions from its
+ * first Events list only, so item status has to be in it to be an action at all.
+ *
+ * The functions below are self-contained on purpose: their source is also the expression the
+ * editor and n8n 1.x evaluate (see computedWebhookFields). They tell the versions apart by
+ * Receives, which n8n fills in (with its default) for versions 1-2 and drops for 3, where it
+ * is never shown. A test holds them to the catalogue's `endpoint` of each event.
  */
+
+/** The main URL's path: the Receives setting's choice in versions 1-2, /events from 3. */
 export const captainWebhookPath = (parameters: INodeParameters): string =>
 	parameters.receives === 'itemStatus' ? 'item-status' : 'events';
 
+/** The main URL: always in versions 1-2; from 3 unless Item Status Changed is all that is chosen. */
+export const takesMainUrlEvents = (parameters: INodeParameters): boolean =>
+	parameters.receives !== undefined ||
+	!Array.isArray(parameters.events) ||
+	parameters.events.length === 0 ||
+	(parameters.events as string[]).some((name) => name !== 'item_status_updated');
+
+/** The item-status URL, from version 3: with every event (none chosen) or Item Status Changed. */
+export const takesItemStatus = (parameters: INodeParameters): boolean =>
+	parameters.receives === undefined &&
+	(!Array.isArray(parameters.events) ||
+		parameters.events.length === 0 ||
+		(parameters.events as string[]).indexOf('item_status_updated') >= 0 ||
+		(parameters.events as string[]).indexOf('*') >= 0);
+
+// n8n would read "Captain.AI" as two words and lowercase it: "captain ai".
+const unlistedAction = 'On events Captain.AI adds later';
+
 /**
- * Events offered on the main URL. The item-status URL carries one event, so it has no list:
- * switching Receives to Item Status hides this, and n8n forgets a hidden value, so coming back
- * shows the default (every event) again; the Receives description says so.
+ * The canvas subtitle: versions 1-2 name their URL, from 3 the events chosen, in the node
+ * creator's words ("Order status changed").
+ */
+const subtitleOf = (parameters: INodeParameters, texts: Record<string, string>): string =>
+	parameters.receives !== undefined
+		? parameters.receives === 'itemStatus'
+			? 'Item status changes'
+			: 'Orders, deliveries and drivers'
+		: !Array.isArray(parameters.events) ||
+			  parameters.events.length === 0 ||
+			  (parameters.events as string[]).indexOf('*') >= 0
+			? 'Every event'
+			: (texts[parameters.events[0] as string] || String(parameters.events[0])) +
+				(parameters.events.length > 1 ? ' + ' + (parameters.events.length - 1) + ' more' : '');
+
+/** "On order status changed" → "Order status changed". */
+const asSubtitle = (action: string) => action.charAt(3).toUpperCase() + action.slice(4);
+
+export const captainSubtitle = `={{(${String(subtitleOf)})($parameter, ${JSON.stringify(
+	Object.fromEntries([
+		...CAPTAIN_EVENTS.map((kind) => [
+			kind.name,
+			asSubtitle(kind.action ?? `On ${kind.label.toLowerCase()}`),
+		]),
+		[UNLISTED_EVENTS, asSubtitle(unlistedAction)],
+	]),
+)})}}`;
+
+const eventOption = (kind: CaptainEventKind) => ({
+	name: kind.label,
+	value: kind.name,
+	description: kind.description,
+	...(kind.action ? { action: kind.action } : {}),
+});
+
+const unlistedEventsOption = {
+	name: 'Events Captain.AI Adds Later',
+	value: UNLISTED_EVENTS,
+	action: unlistedAction,
+	description: 'Any event not in this list',
+};
+
+/**
+ * Version 3's Events, every event of both URLs. The first property named Events, so the node
+ * creator's actions come from it ("On item status changed" among them); each action sets only
+ * this list. Hidden for versions 1-2 rather than shown for 3: the node creator copies the first
+ * value of every `show` condition of this list into each action's parameters.
+ */
+const allEvents: INodeProperties = {
+	displayName: 'Events',
+	name: 'events',
+	type: 'multiOptions',
+	default: [],
+	// n8n shows "Select" in an empty list whatever the placeholder, so the rule is a hint.
+	hint: 'Leave empty to receive every event',
+	description:
+		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
+	displayOptions: { hide: { '@version': [1, 2] } },
+	options: [...CAPTAIN_EVENTS.map(eventOption), unlistedEventsOption],
+};
+
+/**
+ * Versions 1-2: events offered on the main URL. The item-status URL carries one event, so it has
+ * no list: switching Receives to Item Status hides this, and n8n forgets a hidden value, so
+ * coming back shows the default (every event) again; the Receives description says so.
  */
 const mainUrlEvents: INodeProperties = {
 	displayName: 'Events',
@@ -58,21 +149,10 @@ const mainUrlEvents: INodeProperties = {
 	hint: 'Leave empty to receive every event',
 	description:
 		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
-	displayOptions: { show: { receives: ['events'] } },
+	displayOptions: { show: { receives: ['events'], '@version': [1, 2] } },
 	options: [
-		...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => ({
-			name: kind.label,
-			value: kind.name,
-			description: kind.description,
-			...(kind.action ? { action: kind.action } : {}),
-		})),
-		{
-			name: 'Events Captain.AI Adds Later',
-			value: UNLISTED_EVENTS,
-			// n8n would read "Captain.AI" as two words and lowercase it: "captain ai".
-			action: 'On events Captain.AI adds later',
-			description: 'Any event not in this list',
-		},
+		...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map(eventOption),
+		unlistedEventsOption,
 	],
 };
 
@@ -201,7 +281,37 @@ const driverUpdates: INodeProperties = {
 	],
 };
 
+const MAIN_URL_STEPS = [
+	'Copy the Production URL from Webhook URLs above (it ends in /events).',
+	'Email it, with your Auth-Token, to your Captain.AI account manager.',
+	'Publish this workflow.',
+];
+
+/**
+ * Version 3's setup steps. Which URLs exist follows Events (takesMainUrlEvents,
+ * takesItemStatus), and Webhook URLs lists exactly those, so the steps point there rather than
+ * naming one: a notice shown per case would need display conditions n8n checks on every
+ * request and run (a regular expression there runs in a sandbox with a time limit a busy n8n
+ * exceeds, failing the run).
+ */
+const version3SetupNotice: INodeProperties = {
+	displayName: setupSteps(
+		'Copy each Production URL listed under Webhook URLs above: /events for orders, deliveries and drivers, /item-status for item status changes.',
+		'Email them, with your Auth-Token, to your Captain.AI account manager (say which is the item status webhook).',
+		'Publish this workflow.',
+	),
+	name: 'version3SetupNotice',
+	type: 'notice',
+	default: '',
+	displayOptions: { hide: { '@version': [1, 2] } },
+};
+
 export const captainAiTriggerProperties: INodeProperties[] = [
+	version3SetupNotice,
+	sampleNotice(
+		'No event to map yet? While this node listens for a test event, open its GET URL ending in /sample (Webhook URLs above, Test URL) in a new browser tab: the node outputs a sample of the first event chosen. Add ?event=agent_eta_updated (or another event) to the URL for another one.',
+		3,
+	),
 	{
 		displayName: 'Receives',
 		name: 'receives',
@@ -222,17 +332,14 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		default: 'events',
 		description:
 			'Captain.AI sends item status changes to a URL of their own, which has no Events list: switching to it clears the events chosen. To receive both, add one trigger for each.',
+		displayOptions: { show: { '@version': [1, 2] } },
 	},
 	{
-		displayName: setupSteps(
-			'Copy the Production URL from Webhook URLs above (it ends in /events).',
-			'Email it, with your Auth-Token, to your Captain.AI account manager.',
-			'Publish this workflow.',
-		),
+		displayName: setupSteps(...MAIN_URL_STEPS),
 		name: 'mainUrlNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show: { receives: ['events'] } },
+		displayOptions: { show: { receives: ['events'], '@version': [1, 2] } },
 	},
 	{
 		displayName: setupSteps(
@@ -243,7 +350,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		name: 'itemStatusUrlNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show: { receives: ['itemStatus'] } },
+		displayOptions: { show: { receives: ['itemStatus'], '@version': [1, 2] } },
 	},
 	{
 		displayName: 'Authentication',
@@ -269,6 +376,7 @@ export const captainAiTriggerProperties: INodeProperties[] = [
 		'Anyone who knows this URL can start the workflow. Choose Auth-Token before giving the URL to Captain.AI.',
 		{ authentication: ['none'] },
 	),
+	allEvents,
 	mainUrlEvents,
 	{
 		displayName: 'Environment',
@@ -402,7 +510,8 @@ export function readCaptainSettings(context: IWebhookFunctions) {
 		maxEntries: options.rememberMaxEvents ?? CAPTAIN_MEMORY_DEFAULTS.maxEvents,
 	};
 	const events: CaptainSettings = {
-		// The item-status URL carries one event: no list to choose from (see mainUrlEvents).
+		// Versions 1-2: the item-status URL carries one event, no list to choose from (see
+		// mainUrlEvents). From version 3 (no Receives) the one list serves both URLs.
 		events:
 			context.getNodeParameter('receives', 'events') === 'itemStatus'
 				? []

@@ -1,7 +1,8 @@
 /**
  * Every answer a provider can get, decided here: the verdicts the admission stage and the
- * pipeline reach, the HTTP status of each (one table), and the JSON each answer carries.
- * Nothing else in the package picks a status code.
+ * pipeline reach, the HTTP status of each (one table), and the JSON each answer carries. The
+ * sample webhook's answers (to a person's browser tab, see sample.ts) are at the end. Nothing
+ * else in the package picks a status code.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -166,3 +167,25 @@ function describeFault(error: unknown): string {
 	const message = error instanceof Error ? error.message : String(error);
 	return `the node could not process this body (${name}: ${message.slice(0, 200)})`;
 }
+
+/**
+ * The sample webhook's answers. It is a page for the person who opened the Test URL; on the
+ * Production URL (where the same webhook is registered) it does not exist for anyone.
+ */
+export const SAMPLE_STATUS = {
+	/** The sample ran through the node and is the test run's output. */
+	sent: 200,
+	/** The node's own settings leave the sample out (the page says which one). */
+	leftOut: 200,
+	/** A sample asked for by a name the node does not know. */
+	unknown: 400,
+} as const;
+
+export const SAMPLE_NOT_ON_PRODUCTION: DirectAnswer = {
+	status: 404,
+	body: {
+		error: 'not found',
+		detail: 'the sample answers only on the Test URL, while the node listens for a test event',
+	},
+	headers: {},
+};

@@ -1,16 +1,9 @@
 /**
- * What both trigger nodes show n8n, written once: their versions, that they are triggers, and
- * the editor parameters they share (memory bounds, setup steps, warnings, the Invalid
+ * What both trigger nodes show n8n, written once: that they are triggers, and the editor
+ * parameters they share (memory bounds, setup steps, warnings, the sample notice, the Invalid
  * Deliveries switch, Options). Defaults come from each provider's catalogue.
  */
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
-
-/**
- * Both nodes' versions. Version 2 behaves exactly as 1: n8n evaluates an expression on every
- * request to a version-1 webhook node (parseRequestBody: the old Webhook node's binaryData
- * option), which costs an isolate on n8n 2.x; new nodes are version 2 and skip it.
- */
-export const TRIGGER_VERSIONS = { version: [1, 2], defaultVersion: 2 };
 
 /** How many things and how long the node remembers, inside its Options. */
 export function memoryBoundsOptions({
@@ -58,6 +51,21 @@ export function memoryBoundsOptions({
  */
 export function setupSteps(...steps: string[]): string {
 	return `<ul>${steps.map((step) => `<li>${step}</li>`).join('')}</ul>`;
+}
+
+/**
+ * How to load a sample event (see sample.ts), in the node versions from `fromVersion` on. Its
+ * presence among the node's parameters is what registers the sample webhook (webhook-io.ts
+ * sampleWebhook), so it is shown by version alone, never by another setting.
+ */
+export function sampleNotice(text: string, fromVersion: number): INodeProperties {
+	return {
+		displayName: text,
+		name: 'sampleNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: fromVersion } }] } },
+	};
 }
 
 /** An orange notice shown only while a setting is in a risky state. */

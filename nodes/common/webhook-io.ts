@@ -15,9 +15,19 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { directAnswer, runAnswer, statusOf, type Verdict } from './answers';
+import {
+	directAnswer,
+	runAnswer,
+	SAMPLE_NOT_ON_PRODUCTION,
+	statusOf,
+	type Verdict,
+} from './answers';
 import { displayAddress } from './allowlist';
-import { computedWebhookFields, type ComputeField } from './computed-webhook-fields';
+import {
+	type ComputedWebhook,
+	computedWebhookFields,
+	type ParameterFunction,
+} from './computed-webhook-fields';
 import { isJsonObject } from './json';
 import {
 	type Delivery,
@@ -37,6 +47,7 @@ import {
 } from './pipeline';
 import { describeRefusal, refusalLog } from './refusal-log';
 import type { IncomingRequest } from './request';
+import { type Fresh, runSample, type SampleChoice } from './sample';
 
 /** This node in this workflow: what its memory and its refusal log lines are kept by. */
 function nodeScope(context: IWebhookFunctions): string {
@@ -247,25 +258,102 @@ function logRefusal(
 }
 
 /**
+/**
  * Which of n8n's answers the node's webhook gets: from the node's own run when it starts
  * (answerFromRun), or n8n's answer once the whole run has finished ("When Last Node
  * Finishes"; with no data: the provider reads only the status, never the workflow's output).
  */
-const responseModeOf: ComputeField = (parameters) =>
+const responseModeOf: ParameterFunction<string> = (parameters) =>
 	((parameters.options || {}) as { answerWhen?: string }).answerWhen === 'runFinishes'
 		? 'lastNode'
 		: 'responseNode';
 
 /**
- * The one webhook of a trigger: POST, answered from its run. `path` is literal or computed from
- * the node's parameters; the response mode is computed (see computed-webhook-fields.ts).
+ * A webhook the provider delivers to: POST, answered from the node's own run (n8n waits for the
+ * run to call sendResponse, answerFromRun, so a 200 means that the run exists) or once the run
+ * has finished, as the node's Options say. Path literal or computed; `activeWhen` as in
+ * computedWebhookFields.
  */
-export function deliveryWebhook(path: string | ComputeField): IWebhookDescription {
-	const fields =
-		typeof path === 'string'
-			? { path, ...computedWebhookFields({ responseMode: responseModeOf }) }
-			: computedWebhookFields({ path, responseMode: responseModeOf });
-	return { name: 'default', httpMethod: 'POST', responseData: 'noData', ...fields };
+export function deliveryWebhook({
+	path,
+	activeWhen,
+}: {
+	path: string | ParameterFunction<string>;
+	activeWhen?: ComputedWebhook['activeWhen'];
+}): IWebhookDescription {
+	const computed = computedWebhookFields({
+		path: typeof path === 'function' ? path : undefined,
+		responseMode: responseModeOf,
+		activeWhen,
+	});
+	return {
+		name: 'default',
+		httpMethod: 'POST',
+		responseData: 'noData',
+		path: typeof path === 'string' ? path : '',
+		...computed,
+	};
+}
+
+/** The sample webhook's name (n8n types webhook names as 'default' or 'setup'). */
+const SAMPLE_WEBHOOK = 'setup';
+
+/**
+ * GET <url>/sample (see sample.ts), in the node versions whose panel explains it: their
+ * parameters hold the `sampleNotice` notice (descriptions.ts sampleNotice), earlier versions'
+ * do not, so saved workflows of those register exactly the webhooks they had.
+ */
+export function sampleWebhook(): IWebhookDescription {
+	return {
+		name: SAMPLE_WEBHOOK,
+		httpMethod: '',
+		responseMode: 'onReceived',
+		path: 'sample',
+		...computedWebhookFields({
+			activeWhen: {
+				method: 'GET',
+				isActive: (parameters) => parameters.sampleNotice !== undefined,
+			},
+		}),
+	};
+}
+
+export function isSampleRequest(context: IWebhookFunctions): boolean {
+	return context.getWebhookName() === SAMPLE_WEBHOOK;
+}
+
+/**
+ * Answers GET <url>/sample. On the Test URL: `choose` picks the body from the query and the
+ * node's settings, the receiver judges it as a delivery, and its items start the test run
+ * while the browser tab gets a page. On the Production URL, where n8n registers it as well:
+ * 404 and nothing runs.
+ */
+export function answerSample<Event, Candidate, Layout extends MemoryLayout>(
+	context: IWebhookFunctions,
+	receiver: Receiver<Event, Candidate, Layout>,
+	choose: (query: IDataObject, fresh: Fresh) => SampleChoice,
+): IWebhookResponseData {
+	const response = context.getResponseObject();
+	if (context.getMode() !== 'manual') {
+		response.status(SAMPLE_NOT_ON_PRODUCTION.status).json(SAMPLE_NOT_ON_PRODUCTION.body);
+		return { noWebhookResponse: true };
+	}
+	const now = Date.now();
+	const query = (context.getRequestObject().query ?? {}) as IDataObject;
+	const outcome = runSample(
+		choose(query, { now, newId: randomUUID }),
+		receiver,
+		{ scope: `${nodeScope(context)}:sample`, newRevision: randomUUID },
+		{ now, nodeName: context.getNode().name },
+	);
+	response.status(outcome.status);
+	response.setHeader('content-type', 'text/html; charset=utf-8');
+	response.end(outcome.page);
+	if (!outcome.items) return { noWebhookResponse: true };
+	return {
+		noWebhookResponse: true,
+		workflowData: [context.helpers.returnJsonArray(outcome.items)],
+	};
 }
 
 /**

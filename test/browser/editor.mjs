@@ -1,12 +1,16 @@
 // What a user sees in the real n8n editor: a real n8n 2.41.1 (this package packed and installed
 // as users install it) and headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; Playwright never downloads a browser). One workflow holds a Captain.AI Trigger
-// (Receives = main URL), a second one (Receives = item status URL) and an ARRIVE Trigger, each at
-// the node version a user gets. For each, the panel is opened by double-clicking the node on the
-// canvas and the script checks the parameter labels, the setup notice's steps and the webhook
-// URLs' suffixes; then switching Receives on the Captain panel and back, the credential dialog's
-// token rule (before saving), the dark theme, and that no console or page error mentions this
-// package or its nodes. The checks read the page as shown; n8n's API only sets up the workflow
+// (every event), a second one (Item Status Changed only) and an ARRIVE Trigger, each at the node
+// version a user gets, and a Captain.AI Trigger saved at version 2 (Receives = main URL). For
+// each, the panel is opened by double-clicking the node on the canvas and the script checks the
+// parameter labels, the setup notice's steps and the webhook URLs (method and ending, each
+// listed); then switching Receives on the version-2 panel and back, the credential dialog's
+// token rule (before saving), the node creator (searches, actions, and the "On item status
+// changed" action's node), loading a sample event (GET …/sample opened in a tab while the node
+// listens: the node's output and the next node's input show it), the example workflows with
+// their pinned trigger output, the dark theme, and that no console or page error mentions this
+// package or its nodes. The checks read the page as shown; n8n's API only sets up the workflows
 // and confirms that closing the credential dialog saved nothing.
 //
 // Every text the checks expect is in EXPECTED below: when the wording changes, change it there.
@@ -16,7 +20,7 @@
 // Prints one line per check and a closing `browser: N passed, M failed`; exits 1 on a failure.
 // Usage: npm run test:browser (builds first). Needs /usr/bin/chromium (apt-get install chromium)
 // or CAPTAIN_ARRIVE_CHROMIUM=<path>. It is written for n8n 2.41.1; CAPTAIN_ARRIVE_N8N_VERSION=1.123.81
-// gets through the canvas and the three panels (23 checks), then stops at the credential dialog,
+// gets through the canvas and the three panels (25 checks), then stops at the credential dialog,
 // which n8n 1.x opens from a credential select instead.
 import { randomUUID } from 'node:crypto';
 import {
@@ -40,11 +44,58 @@ import harness from '../../tools/real-n8n/n8n.cjs';
 // ------------------------------------------------------------------------------------------
 // Expected texts: the one place to update when the wording changes.
 
+const EXPECTED_SAMPLE_NOTICE =
+	'No event to map yet? While this node listens for a test event, open its GET URL ending in /sample (Webhook URLs above, Test URL) in a new browser tab: the node outputs a sample of the first event chosen.';
+
 const EXPECTED = {
 	captainMain: {
 		nodeName: 'Captain.AI Trigger',
-		canvasSubtitle: 'Orders, deliveries and drivers',
+		canvasSubtitle: 'Every event',
 		// Every parameter label the panel shows, in order.
+		labels: [
+			'Credential for Captain.AI Webhook API',
+			'Authentication',
+			'Events',
+			'Environment',
+			'Options',
+		],
+		// The setup notice, line by line.
+		noticeSteps: [
+			'Copy both Production URLs from Webhook URLs above: the one ending in /events and the one ending in /item-status.',
+			'Email them, with your Auth-Token, to your Captain.AI account manager: the second as the item status webhook.',
+			'Publish this workflow.',
+		],
+		sampleNotice: EXPECTED_SAMPLE_NOTICE,
+		// Webhook URLs, in order: method and the URL's ending after the webhook id.
+		urls: ['POST /events', 'POST /item-status', 'GET /sample'],
+		// None: n8n shows no trigger panel while a required credential is missing.
+		triggerPanel: [],
+	},
+	captainItemStatus: {
+		nodeName: 'Captain.AI Item Status',
+		parameters: { events: ['item_status_updated'] },
+		canvasSubtitle: 'Item status changed',
+		labels: [
+			'Credential for Captain.AI Webhook API',
+			'Authentication',
+			'Events',
+			'Environment',
+			'Options',
+		],
+		noticeSteps: [
+			'Copy the Production URL from Webhook URLs above (it ends in /item-status).',
+			'Email it, with your Auth-Token, to your Captain.AI account manager as the item status webhook.',
+			'Publish this workflow.',
+		],
+		sampleNotice: EXPECTED_SAMPLE_NOTICE,
+		urls: ['POST /item-status', 'GET /sample'],
+		triggerPanel: [],
+	},
+	// A workflow saved before version 3: Receives, one URL, no sample.
+	captainVersion2: {
+		nodeName: 'Captain.AI Trigger (version 2)',
+		typeVersion: 2,
+		canvasSubtitle: 'Orders, deliveries and drivers',
 		labels: [
 			'Receives',
 			'Credential for Captain.AI Webhook API',
@@ -54,19 +105,16 @@ const EXPECTED = {
 			'Options',
 		],
 		receivesShown: 'Orders, Deliveries and Drivers',
-		// The setup notice, line by line.
 		noticeSteps: [
 			'Copy the Production URL from Webhook URLs above (it ends in /events).',
 			'Email it, with your Auth-Token, to your Captain.AI account manager.',
 			'Publish this workflow.',
 		],
-		urlSuffix: '/events',
-		// None: n8n shows no trigger panel while a required credential is missing.
+		urls: ['POST /events'],
 		triggerPanel: [],
 	},
-	captainItemStatus: {
-		nodeName: 'Captain.AI Item Status',
-		canvasSubtitle: 'Item status changes',
+	// The version-2 panel once Receives is switched to item status: no Events list.
+	captainVersion2ItemStatus: {
 		labels: [
 			'Receives',
 			'Credential for Captain.AI Webhook API',
@@ -80,8 +128,7 @@ const EXPECTED = {
 			'Email it to your Captain.AI account manager as the item status webhook.',
 			'Publish this workflow.',
 		],
-		urlSuffix: '/item-status',
-		triggerPanel: [],
+		urls: ['POST /item-status'],
 	},
 	arrive: {
 		nodeName: 'ARRIVE Trigger',
@@ -100,15 +147,17 @@ const EXPECTED = {
 			'In the ARRIVE dashboard, paste it under Account → Webhooks.',
 			'Publish this workflow.',
 		],
-		urlSuffix: '/arrive',
+		sampleNotice:
+			'No call to map yet? While this node listens for a test event, open its GET URL ending in /sample (Webhook URLs above, Test URL) in a new browser tab: the node outputs a sample approach.',
+		urls: ['POST /arrive', 'GET /sample'],
 		// The panel's left column (the node's triggerPanel) while no test event has arrived.
 		triggerPanel: [
 			'Waiting for an ARRIVE call',
 			'Publish the workflow, then set the Production URL in the ARRIVE dashboard (Account → Webhooks).',
 		],
 	},
-	// On the main panel: pick an event, switch Receives to item status (the panel then looks
-	// like captainItemStatus: no Events list) and back.
+	// On the version-2 panel: pick an event, switch Receives to item status (the panel then looks
+	// like captainVersion2ItemStatus) and back.
 	receivesSwitch: {
 		pickEvent: 'Order Assigned to Driver',
 		switchTo: 'Item Status Changes',
@@ -119,8 +168,19 @@ const EXPECTED = {
 		eventsAfterBack: { values: [], placeholder: 'Select' },
 		eventsHint: 'Leave empty to receive every event',
 	},
+	// A Captain.AI Trigger (version 3, a credential) → Edit Fields: Execute step on the trigger,
+	// then its GET …/sample Test URL opened in a new tab.
+	sample: {
+		tabTitle: 'Sample sent to n8n',
+		// In the trigger's output once the tab has loaded.
+		output: ['order_status_updated', 'cancelled'],
+		nextNode: 'Edit Fields',
+		// Fields the next node's input panel lists, to map.
+		nextNodeInput: ['eventId', 'order_status', 'entityId'],
+	},
 	credential: {
-		openFrom: 'Connect to Captain.AI Webhook API',
+		// n8n's "Connect to" button names the service: the credential's name less " API".
+		openFrom: 'Connect to Captain.AI Webhook',
 		title: 'Captain.AI Webhook API',
 		fieldLabel: 'Auth-Token',
 		tokenRule: 'At least 16 characters',
@@ -148,6 +208,7 @@ const EXPECTED = {
 				'On order unassigned from driver',
 				'On order status changed',
 				'On delivery status changed',
+				'On item status changed',
 				'On order preparation changed',
 				'On kitchen ticket requested',
 				'On driver ETA updated',
@@ -157,7 +218,18 @@ const EXPECTED = {
 			],
 			ARRIVE: ['On new approach or arrival', 'On every status change', 'On every update'],
 		},
+		// Searching, opening the node and picking this action adds a node listening on these URLs.
+		pick: {
+			search: 'item status',
+			node: 'Captain.AI',
+			action: 'On item status changed',
+			events: ['Item Status Changed'],
+			urls: ['POST /item-status', 'GET /sample'],
+		},
 	},
+	// Each example's trigger opens with its output pinned (examples/*.json pinData): its panel's
+	// output says so.
+	examplesPinned: 'This data is pinned',
 	// n8n 2.41.1 keeps only <a>, <ul> and <li> of a notice's HTML (N8nNotice's sanitize-html
 	// settings); setupSteps() gives each step an <li>, so each is on a line of its own.
 	noticeStepsOnOwnLines: true,
@@ -200,6 +272,7 @@ const README_SHOTS = new Set([
 	'captain-credential-dialog',
 	'arrive-panel',
 	'node-creator-captain-ai',
+	'sample-output',
 	'example-captain-delivered-to-slack',
 	'example-captain-status-to-pos',
 	'example-arrive-arrived-to-slack',
@@ -254,14 +327,31 @@ async function noticeLines(ndv) {
 		.filter(Boolean);
 }
 
-/** Expands "Webhook URLs" (when collapsed), picks `tab` and returns the URL shown. */
-async function webhookUrl(ndv, tab = 'production') {
+/**
+ * Expands "Webhook URLs" (when collapsed), picks `tab` and returns the webhooks listed, in order,
+ * as { method, url }.
+ */
+async function webhookUrls(ndv, tab = 'production') {
 	const headline = ndv.locator('.webhooks .headline');
 	if (!(await headline.getAttribute('class')).includes('expanded')) await headline.click();
 	await ndv.locator(`.webhooks [data-test-id="radio-button-${tab}"]`).click();
+	const base = `${PUBLIC_BASE}${tab === 'test' ? 'webhook-test' : 'webhook'}/`;
 	const url = ndv.locator('.webhooks .webhook-url');
-	await url.waitFor({ timeout: UI_TIMEOUT_MS });
-	return normalise(await url.innerText());
+	// The list shows the tab's URLs once the first one starts with the tab's base.
+	await url.filter({ hasText: base }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+	const shown = await ndv.locator('.webhooks .webhook-wrapper').allInnerTexts();
+	return shown.map((text) => {
+		const [method, address] = normalise(text).split(' ');
+		return { method, url: address };
+	});
+}
+
+/** "POST /events" for each webhook of `urls` whose address is `<base>/<webhookId>/…`. */
+function methodsAndEndings(urls, base, webhookId) {
+	const prefix = `${base}${webhookId ?? ''}`;
+	return urls.map(({ method, url }) =>
+		url.startsWith(prefix) ? `${method} ${url.slice(prefix.length)}` : `${method} ${url}`,
+	);
 }
 
 /** The text of each selected value of a (multi)select parameter. */
@@ -324,7 +414,12 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // The checks
 
 async function checkCanvas(page) {
-	for (const expected of [EXPECTED.captainMain, EXPECTED.captainItemStatus, EXPECTED.arrive]) {
+	for (const expected of [
+		EXPECTED.captainMain,
+		EXPECTED.captainItemStatus,
+		EXPECTED.captainVersion2,
+		EXPECTED.arrive,
+	]) {
 		const node = page.locator(
 			`[data-test-id="canvas-node"][data-node-name="${expected.nodeName}"]`,
 		);
@@ -373,19 +468,27 @@ async function checkPanelContents(ndv, name, expected, webhookId) {
 		);
 	}
 
-	const url = await webhookUrl(ndv, 'test');
+	const sampleShown = text.includes(normalise(expected.sampleNotice ?? '/sample'));
 	check(
-		`${name}: test URL ends in ${expected.urlSuffix}`,
-		url === `${PUBLIC_BASE}webhook-test/${webhookId}${expected.urlSuffix}`,
-		url,
+		expected.sampleNotice
+			? `${name}: the notice says how to load a sample`
+			: `${name}: no sample notice (this version has no sample URL)`,
+		sampleShown === Boolean(expected.sampleNotice),
+		`notices: "${text}"`,
 	);
+
 	// The Production URL tab last: the one the setup steps point to, and the screenshots show.
-	const productionUrl = await webhookUrl(ndv, 'production');
-	check(
-		`${name}: production URL ends in ${expected.urlSuffix}`,
-		productionUrl === `${PUBLIC_BASE}webhook/${webhookId}${expected.urlSuffix}`,
-		productionUrl,
-	);
+	for (const [tab, base] of [
+		['test', `${PUBLIC_BASE}webhook-test/`],
+		['production', `${PUBLIC_BASE}webhook/`],
+	]) {
+		const listed = methodsAndEndings(await webhookUrls(ndv, tab), base, webhookId);
+		check(
+			`${name}: Webhook URLs, ${tab} tab: ${expected.urls.join(', ')}`,
+			same(listed, expected.urls),
+			diff(expected.urls, listed),
+		);
+	}
 }
 
 /** The steps not found in `text` after the previous step (all found: []). */
@@ -433,12 +536,12 @@ async function checkPanel(page, key, webhookId) {
 }
 
 /**
- * On the main panel (open): pick an event, switch Receives to item status — the panel must
- * then show what the item-status trigger's panel shows — and back to the main URL.
+ * On the version-2 panel (open): pick an event, switch Receives to item status — the panel must
+ * then show the item-status URL alone, with no Events list — and back to the main URL.
  */
 async function checkReceivesSwitch(page, ndv, webhookId) {
 	const expected = EXPECTED.receivesSwitch;
-	const name = EXPECTED.captainMain.nodeName;
+	const name = EXPECTED.captainVersion2.nodeName;
 	await chooseOption(page, ndv, 'events', expected.pickEvent, { multiple: true });
 	const picked = await shownValues(ndv, 'events');
 	check(
@@ -451,14 +554,14 @@ async function checkReceivesSwitch(page, ndv, webhookId) {
 	await checkPanelContents(
 		ndv,
 		`${name} switched to "${expected.switchTo}"`,
-		EXPECTED.captainItemStatus,
+		EXPECTED.captainVersion2ItemStatus,
 		webhookId,
 	);
 	await screenshot(page, 'captain-after-receives-switch');
 
 	await chooseOption(page, ndv, 'receives', expected.switchBack);
 	const back = `${name} switched back to "${expected.switchBack}"`;
-	await checkPanelContents(ndv, back, EXPECTED.captainMain, webhookId);
+	await checkPanelContents(ndv, back, EXPECTED.captainVersion2, webhookId);
 	const shown = {
 		values: (
 			await ndv.locator('[data-test-id="parameter-input-events"] .el-tag:visible').allInnerTexts()
@@ -532,6 +635,111 @@ async function checkNodeCreator(page) {
 		await screenshot(page, `node-creator-${node.replace(/\W+/g, '-').toLowerCase()}`);
 		await openCreator();
 	}
+
+	// Item status, from the search to the node the action adds.
+	const { pick } = expected;
+	await namesFor(pick.search, pick.node);
+	await itemNames
+		.filter({ hasText: exactly(pick.node) })
+		.first()
+		.click();
+	const action = itemNames.filter({ hasText: exactly(pick.action) }).first();
+	await action.waitFor({ timeout: UI_TIMEOUT_MS });
+	check(
+		`node creator: searching "${pick.search}" lists "${pick.action}"`,
+		await action.isVisible(),
+	);
+	await action.click();
+	const ndv = page.locator('[data-test-id="ndv"]');
+	await ndv.locator('[data-test-id="node-parameters"]').waitFor({ timeout: UI_TIMEOUT_MS });
+	const events = await shownValues(ndv, 'events');
+	check(
+		`node creator: "${pick.action}" adds a node with Events ${JSON.stringify(pick.events)}`,
+		same(events, pick.events),
+		JSON.stringify(events),
+	);
+	const base = `${PUBLIC_BASE}webhook/`;
+	const listed = (await webhookUrls(ndv, 'production')).map(({ method, url }) =>
+		url.startsWith(base) ? `${method} ${url.slice(url.indexOf('/', base.length))}` : url,
+	);
+	check(
+		`node creator: the "${pick.action}" node's Webhook URLs are ${pick.urls.join(', ')}`,
+		same(listed, pick.urls),
+		diff(pick.urls, listed),
+	);
+	await screenshot(page, 'node-creator-item-status-node');
+}
+
+/**
+ * A sample event, as a user loads one: Execute step on the trigger (it listens for a test
+ * event), its GET …/sample Test URL opened in a new tab, then the trigger's output and the next
+ * node's input panel.
+ */
+async function checkSample(browser, page, workflowId, webhookId) {
+	const expected = EXPECTED.sample;
+	const name = EXPECTED.captainMain.nodeName;
+	await page.goto(`${n8n.baseUrl}/workflow/${workflowId}`);
+	await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
+	const ndv = await openPanel(page, name);
+	const sampleUrl = (await webhookUrls(ndv, 'test')).find(({ method }) => method === 'GET')?.url;
+	check(
+		`sample: the Test URLs list GET …/sample`,
+		sampleUrl === `${PUBLIC_BASE}webhook-test/${webhookId}/sample`,
+		String(sampleUrl),
+	);
+	await ndv.locator('[data-test-id="node-execute-button"]').first().click();
+	await page
+		.locator('[data-test-id="trigger-listening"]')
+		.first()
+		.waitFor({ timeout: UI_TIMEOUT_MS });
+
+	// The panel shows the public address (WEBHOOK_URL); the browser reaches n8n itself.
+	const tab = await browser.newPage();
+	watchErrors(tab, 'sample tab', errors);
+	await tab.goto(sampleUrl.replace(PUBLIC_BASE, `${n8n.baseUrl}/`));
+	const title = await tab.title();
+	check(`sample: the tab reads "${expected.tabTitle}"`, title === expected.tabTitle, title);
+	await screenshot(tab, 'sample-tab');
+	await tab.close();
+
+	const output = ndv.locator('[data-test-id="output-panel"]');
+	try {
+		await output
+			.getByText(expected.output[0], { exact: false })
+			.first()
+			.waitFor({ timeout: UI_TIMEOUT_MS });
+	} catch {
+		// the check below says what the panel shows
+	}
+	const shown = normalise(await output.innerText());
+	check(
+		`sample: the trigger's output shows ${JSON.stringify(expected.output)}`,
+		expected.output.every((text) => shown.includes(text)),
+		shown.slice(0, 300),
+	);
+	await screenshot(page, 'sample-output');
+	await closePanel(page);
+
+	const next = await openPanel(page, expected.nextNode);
+	const input = next.locator('[data-test-id="ndv-input-panel"]');
+	try {
+		await input
+			.getByText(expected.nextNodeInput[0], { exact: true })
+			.first()
+			.waitFor({ timeout: UI_TIMEOUT_MS });
+	} catch {
+		// the check below says what the panel shows
+	}
+	const fields = normalise(await input.innerText());
+	check(
+		`sample: ${expected.nextNode}'s input lists ${expected.nextNodeInput.join(', ')}`,
+		expected.nextNodeInput.every((field) =>
+			new RegExp(`(^|\\s)${escape(field)}(\\s|$)`).test(fields),
+		),
+		fields.slice(0, 300),
+	);
+	await screenshot(page, 'sample-next-node-input');
+	await closePanel(page);
 }
 
 /** Opens "create credential" from the panel, reads the token rule, closes without saving. */
@@ -600,21 +808,62 @@ function defaultVersion(type) {
 }
 
 function workflowNodes(ids) {
-	const node = (name, type, position, webhookId, parameters) => ({
-		name,
+	const node = (key, type, position) => ({
+		name: EXPECTED[key].nodeName,
 		type: `${PACKAGE}.${type}`,
-		typeVersion: defaultVersion(type),
+		typeVersion: EXPECTED[key].typeVersion ?? defaultVersion(type),
 		position,
-		webhookId,
-		parameters,
+		webhookId: ids[key],
+		parameters: EXPECTED[key].parameters ?? {},
 	});
 	return [
-		node(EXPECTED.captainMain.nodeName, 'captainAiTrigger', [0, 0], ids.captainMain, {}),
-		node(EXPECTED.captainItemStatus.nodeName, 'captainAiTrigger', [0, 260], ids.captainItemStatus, {
-			receives: 'itemStatus',
-		}),
-		node(EXPECTED.arrive.nodeName, 'arriveTrigger', [420, 0], ids.arrive, {}),
+		node('captainMain', 'captainAiTrigger', [0, 0]),
+		node('captainItemStatus', 'captainAiTrigger', [0, 260]),
+		node('captainVersion2', 'captainAiTrigger', [0, 520]),
+		node('arrive', 'arriveTrigger', [420, 0]),
 	];
+}
+
+const newIds = () => ({
+	captainMain: randomUUID(),
+	captainItemStatus: randomUUID(),
+	captainVersion2: randomUUID(),
+	arrive: randomUUID(),
+});
+
+/** Captain.AI Trigger (version a user gets, a credential) → Edit Fields. */
+async function sampleWorkflow(webhookId) {
+	const credential = await n8n.createCredential(
+		'Captain.AI (browser test)',
+		'captainAiWebhookApi',
+		{
+			authToken: randomUUID(),
+		},
+	);
+	const trigger = EXPECTED.captainMain.nodeName;
+	const next = EXPECTED.sample.nextNode;
+	return await n8n.createWorkflow({
+		name: 'Browser test (sample)',
+		nodes: [
+			{
+				name: trigger,
+				type: `${PACKAGE}.captainAiTrigger`,
+				typeVersion: defaultVersion('captainAiTrigger'),
+				position: [0, 0],
+				webhookId,
+				parameters: {},
+				credentials: { captainAiWebhookApi: { id: credential.id, name: credential.name } },
+			},
+			{
+				name: next,
+				type: 'n8n-nodes-base.set',
+				typeVersion: 3.4,
+				position: [300, 0],
+				parameters: {},
+			},
+		],
+		connections: { [trigger]: { main: [[{ node: next, type: 'main', index: 0 }]] } },
+	});
 }
 
 function launchBrowser(userDataDir, colorScheme) {
@@ -677,7 +926,7 @@ let crashed;
 try {
 	await n8n.start();
 	await n8n.setUp();
-	const ids = { captainMain: randomUUID(), captainItemStatus: randomUUID(), arrive: randomUUID() };
+	const ids = newIds();
 	const workflow = await n8n.createWorkflow({
 		name: 'Browser test',
 		nodes: workflowNodes(ids),
@@ -708,12 +957,23 @@ try {
 	const ndv = await checkPanel(page, 'captainMain', ids.captainMain);
 	await screenshot(page, 'captain-panel');
 	await checkCredentialDialog(page, n8n, ndv);
-	await checkReceivesSwitch(page, ndv, ids.captainMain);
+	await closePanel(page);
+	const version2 = await checkPanel(page, 'captainVersion2', ids.captainVersion2);
+	await checkReceivesSwitch(page, version2, ids.captainVersion2);
 
 	const creatorPage = await browser.newPage();
 	watchErrors(creatorPage, 'node creator', errors);
 	await checkNodeCreator(creatorPage);
 	await creatorPage.close();
+
+	// Last of the checks on Captain.AI panels: the credential it creates is one n8n 2.x would
+	// fill into every Captain.AI node opened afterwards.
+	const samplePage = await browser.newPage();
+	watchErrors(samplePage, 'sample', errors);
+	const sampleWebhookId = randomUUID();
+	const sampleFlow = await sampleWorkflow(sampleWebhookId);
+	await checkSample(browser, samplePage, sampleFlow.id, sampleWebhookId);
+	await samplePage.close();
 
 	// The example workflows (examples/*.json) as a user sees them after importing: every node
 	// on the canvas, pictured for the README.
@@ -730,6 +990,7 @@ try {
 			),
 			connections: example.connections,
 			settings: example.settings ?? {},
+			pinData: example.pinData,
 		});
 		await examplesPage.goto(`${n8n.baseUrl}/workflow/${created.id}`);
 		await examplesPage
@@ -750,6 +1011,29 @@ try {
 		await examplesPage.keyboard.press('Shift+1'); // zoom to fit
 		await sleep(300);
 		await screenshot(examplesPage, `example-${file.replace(/\.json$/, '')}`);
+		// The trigger's panel shows the pinned items (the canvas shows a missing credential's
+		// warning in place of the pin).
+		const trigger = example.nodes.find((node) => node.type.startsWith(`${PACKAGE}.`)).name;
+		const pinnedStatus = example.pinData?.[trigger]?.[0]?.json?.status;
+		const triggerPanel = await openPanel(examplesPage, trigger);
+		const output = triggerPanel.locator('[data-test-id="output-panel"]');
+		try {
+			await output
+				.getByText(EXPECTED.examplesPinned, { exact: false })
+				.first()
+				.waitFor({ timeout: UI_TIMEOUT_MS });
+		} catch {
+			// the check below says what the panel shows
+		}
+		const outputText = normalise(await output.innerText());
+		check(
+			`example ${file}: "${trigger}" opens with its output pinned (status ${pinnedStatus})`,
+			Boolean(pinnedStatus) &&
+				outputText.includes(EXPECTED.examplesPinned) &&
+				outputText.includes(pinnedStatus),
+			outputText.slice(0, 200),
+		);
+		await closePanel(examplesPage);
 	}
 	await examplesPage.close();
 
@@ -757,11 +1041,7 @@ try {
 	// new tab, on a copy of the workflow: n8n 2.x saves edits by itself (the Receives switch
 	// above) and opens a workflow open in another tab read-only.
 	await page.close();
-	const darkIds = {
-		captainMain: randomUUID(),
-		captainItemStatus: randomUUID(),
-		arrive: randomUUID(),
-	};
+	const darkIds = newIds();
 	const darkWorkflow = await n8n.createWorkflow({
 		name: 'Browser test (dark)',
 		nodes: workflowNodes(darkIds),
@@ -773,7 +1053,7 @@ try {
 	await dark.goto(`${n8n.baseUrl}/workflow/${darkWorkflow.id}`);
 	await dark.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: UI_TIMEOUT_MS });
 	const darkNdv = await openPanel(dark, EXPECTED.captainMain.nodeName);
-	await webhookUrl(darkNdv, 'production');
+	await webhookUrls(darkNdv, 'production');
 	const theme = await dark.evaluate(() => document.body.getAttribute('data-theme'));
 	check('dark theme: the editor is in dark mode', theme === 'dark', `body[data-theme]=${theme}`);
 	await screenshot(dark, 'captain-panel-dark');

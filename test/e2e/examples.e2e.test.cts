@@ -75,8 +75,9 @@ const SLACK_EXAMPLES = [
 
 /**
  * The example as a user has it after importing it and choosing credentials: only what is
- * needed to create it through the API (name, nodes, connections, settings), a webhook id on
- * the trigger, and the credentials by type.
+ * needed to create it through the API (name, nodes, connections, settings, the pinned trigger
+ * output: n8n uses it in manual runs only, and the harness leaves it out on n8n 1.x, whose
+ * public API refuses it), a webhook id on the trigger, and the credentials by type.
  */
 function asImported(file: string, credentials: Credentials): WorkflowInput {
 	const example = readExample(file);
@@ -94,6 +95,7 @@ function asImported(file: string, credentials: Credentials): WorkflowInput {
 		nodes,
 		connections: example.connections,
 		settings: example.settings,
+		pinData: example.pinData,
 	};
 }
 

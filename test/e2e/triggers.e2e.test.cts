@@ -10,6 +10,7 @@ import { arriveTriggerSuite } from './arrive-trigger.cjs';
 import { captainAiTriggerSuite } from './captain-ai-trigger.cjs';
 import { driverUpdatesSuite } from './driver-updates.cjs';
 import { versionTwoSuite } from './version-2.cjs';
+import { versionThreeSuite } from './version-3.cjs';
 import {
 	N8N_RESTART_TIMEOUT_MS,
 	NODE_TYPES,
@@ -27,6 +28,7 @@ const NODE_SUITES: Array<(n8n: () => N8n) => NodeE2ESuite> = [
 	captainAiTriggerSuite,
 	arriveTriggerSuite,
 	versionTwoSuite,
+	versionThreeSuite,
 	answerWhenSuite,
 	driverUpdatesSuite,
 ];

@@ -50,6 +50,11 @@ export interface FakeRequest {
 	 * `req.readRawBody()` (which n8n's middleware attaches) makes them `rawBody`.
 	 */
 	unreadBody?: Buffer;
+	/** Which of the node's webhooks n8n matched: 'default' (a delivery) or 'setup' (the sample). */
+	webhook?: 'default' | 'setup';
+	method?: string;
+	/** Express's req.query. */
+	query?: Record<string, unknown>;
 }
 
 export interface WebhookAnswer {
@@ -57,6 +62,8 @@ export interface WebhookAnswer {
 	status: number;
 	/** The answer's JSON body. */
 	body: IDataObject | undefined;
+	/** The answer's body as text (an HTML page, say). */
+	text: string | undefined;
 	headers: Record<string, string>;
 	/** Items the node handed n8n in `workflowData`; [] when none. */
 	items: IDataObject[];
@@ -149,10 +156,14 @@ export class SavedWorkflow {
 		const response = new FakeResponse();
 		const additionalData = this.additionalData(request, response);
 		const webhookData = {
-			httpMethod: 'POST',
+			httpMethod: request.method ?? 'POST',
 			node: node.name,
 			path: 'test',
-			webhookDescription: { name: 'default', httpMethod: 'POST', path: 'test' },
+			webhookDescription: {
+				name: request.webhook ?? 'default',
+				httpMethod: request.method ?? 'POST',
+				path: 'test',
+			},
 			workflowId: this.workflowId,
 			isTest: mode === 'manual',
 		} as unknown as IWebhookData;
@@ -176,6 +187,7 @@ export class SavedWorkflow {
 		const answer = (): WebhookAnswer => ({
 			status: response.ended ? response.statusCode : 0,
 			body: response.body,
+			text: response.text,
 			headers: response.headers,
 			items: items.map((item) => withoutRunTicket(item.json)),
 			invalidItems: (outputs[1] ?? []).map((item) => withoutRunTicket(item.json)),
@@ -202,6 +214,9 @@ export class SavedWorkflow {
 				const run = await this.runExecute(outputs, mode, additionalData);
 				const sent = run.sent;
 				if (!sent) throw new Error('the run ended without answering the request');
+				// A webhook that answered itself (the sample: noWebhookResponse, responseMode
+				// onReceived) has no response waiting for the run: n8n drops what the run sends.
+				if (response.ended) return answer();
 				// setupResponseNodePromise. A Buffer body: status (2.x), headers, end, then save. Any
 				// other body: responseCallback answers it with its status (res.status().json()),
 				// then the save.
@@ -333,7 +348,7 @@ export class SavedWorkflow {
 		const countRead = () => this.credentialReads++;
 		return {
 			httpRequest: {
-				method: 'POST',
+				method: request.method ?? 'POST',
 				headers: nodeHeaders(request.headers ?? {}),
 				rawHeaders: rawHeaderLines(request.headers ?? {}),
 				body: request.body,
@@ -344,7 +359,7 @@ export class SavedWorkflow {
 				ip: request.ip ?? '127.0.0.1',
 				ips: request.ips ?? [],
 				params: {},
-				query: {},
+				query: request.query ?? {},
 				socket: { remoteAddress: request.ip ?? '127.0.0.1' },
 			},
 			httpResponse: response,
@@ -381,6 +396,7 @@ function withoutRunTicket(json: IDataObject): IDataObject {
 class FakeResponse extends EventEmitter {
 	statusCode = 200;
 	body?: IDataObject;
+	text?: string;
 	headers: Record<string, string> = {};
 	ended = false;
 	status(code: number) {
@@ -399,7 +415,11 @@ class FakeResponse extends EventEmitter {
 	end(chunk?: Buffer | string) {
 		if (this.ended) return this;
 		this.ended = true;
-		if (chunk !== undefined) this.body = JSON.parse(chunk.toString()) as IDataObject;
+		if (chunk !== undefined) {
+			this.text = chunk.toString();
+			if (this.headers['content-type']?.startsWith('application/json'))
+				this.body = JSON.parse(this.text) as IDataObject;
+		}
 		this.emit('finish');
 		this.emit('close');
 		return this;

@@ -1,4 +1,4 @@
-import { isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
+import { CAPTAIN_EVENTS, isEventSelected } from '../../nodes/CaptainAiTrigger/catalogue';
 import { captainAiTriggerProperties } from '../../nodes/CaptainAiTrigger/description';
 import { parseCaptainEvent } from '../../nodes/CaptainAiTrigger/schema';
 import { parseProviderTime } from '../../nodes/common/validation';
@@ -139,19 +139,26 @@ test('parseProviderTime reads the three formats and unix seconds', () => {
 });
 
 describe('event catalogue', () => {
-	test('drives the Events options: the main URL offers its own events; the item-status URL has no list', () => {
-		const eventsParameters = captainAiTriggerProperties.filter(
+	test("drives the Events options: version 3 offers every event, first; versions 1-2 the main URL's", () => {
+		const [version3, versions1to2, ...others] = captainAiTriggerProperties.filter(
 			(property) => property.name === 'events',
 		);
-		expect(eventsParameters).toHaveLength(1);
-		expect(eventsParameters[0].displayOptions?.show?.receives).toEqual(['events']);
-		const offered = (eventsParameters[0].options as Array<{ value: string }>).map(
-			(option) => option.value,
-		);
-		expect(offered).not.toContain('item_status_updated');
-		expect(offered).toContain('order_status_updated');
-		expect(offered[offered.length - 1]).toBe('unlisted');
-		expect(eventsParameters[0].default).toEqual([]);
+		expect(others).toEqual([]);
+		const values = (property: typeof version3) =>
+			(property.options as Array<{ value: string }>).map((option) => option.value);
+
+		// The node creator's actions come from the first Events list: item status among them.
+		expect(version3.displayOptions).toEqual({ hide: { '@version': [1, 2] } });
+		expect(values(version3)).toEqual([...CAPTAIN_EVENTS.map((kind) => kind.name), 'unlisted']);
+		expect(version3.default).toEqual([]);
+
+		expect(versions1to2.displayOptions?.show).toEqual({ receives: ['events'], '@version': [1, 2] });
+		expect(values(versions1to2)).toEqual([
+			...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map((kind) => kind.name),
+			'unlisted',
+		]);
+		expect(values(versions1to2)).not.toContain('item_status_updated');
+		expect(versions1to2.default).toEqual([]);
 	});
 
 	test('isEventSelected', () => {

@@ -278,6 +278,11 @@ class N8n {
 		return `${this.baseUrl}/webhook/${webhookId}/${webhookPath}`;
 	}
 
+	/** The Test URL of a webhook node: served only while the workflow listens for a test event. */
+	testWebhookUrl(webhookId, webhookPath) {
+		return `${this.baseUrl}/webhook-test/${webhookId}/${webhookPath}`;
+	}
+
 	/** Resolves with { code, signal } when the running n8n exits (undefined when not running). */
 	get exited() {
 		return this.child?.exited;
@@ -551,13 +556,37 @@ class N8n {
 		return this.api('POST', '/credentials', { name, type, data });
 	}
 
-	/** `workflow`: { name, nodes, connections, settings? }. Returns n8n's copy (with id). */
+	/**
+	 * `workflow`: { name, nodes, connections, settings?, pinData? }. Returns n8n's copy (with id).
+	 * n8n 1.x's public API refuses `pinData` (400, checked on 1.123.81): there it is left out.
+	 */
 	async createWorkflow(workflow) {
-		return this.api('POST', '/workflows', { settings: {}, ...workflow });
+		return this.api('POST', '/workflows', { settings: {}, ...this.acceptedByApi(workflow) });
 	}
 
 	async updateWorkflow(id, workflow) {
-		return this.api('PUT', `/workflows/${id}`, { settings: {}, ...workflow });
+		return this.api('PUT', `/workflows/${id}`, { settings: {}, ...this.acceptedByApi(workflow) });
+	}
+
+	acceptedByApi(workflow) {
+		if (this.major >= 2 || !('pinData' in workflow)) return workflow;
+		const { pinData: _pinned, ...rest } = workflow;
+		return rest;
+	}
+
+	/**
+	 * Makes the saved workflow listen for one test event on `triggerName`'s Test URLs, as the
+	 * editor's "Execute step" does (internal REST API, logged in). 2.x runs the saved workflow;
+	 * 1.x wants it in the request.
+	 */
+	async listenForTestEvent(workflowId, triggerName) {
+		const body = { triggerToStartFrom: { name: triggerName } };
+		if (this.major < 2) body.workflowData = await this.rest('GET', `/workflows/${workflowId}`);
+		const started = await this.rest('POST', `/workflows/${workflowId}/run`, body);
+		if (!started?.waitingForWebhook)
+			throw new Error(
+				`workflow ${workflowId} is not listening for a test event: ${JSON.stringify(started).slice(0, 300)}`,
+			);
 	}
 
 	async listWorkflows() {
@@ -608,6 +637,10 @@ class N8n {
 	/** POSTs `body` (object → JSON) with `headers`. Returns { status, headers, text, body }. */
 	async post(url, body, headers = {}) {
 		return httpRequest('POST', url, { headers, body });
+	}
+
+	async get(url, headers = {}) {
+		return httpRequest('GET', url, { headers });
 	}
 
 	/** Every execution of a workflow, newest first, with its data. */

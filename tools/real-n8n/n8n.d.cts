@@ -32,6 +32,8 @@ export interface WorkflowInput {
 	nodes: WorkflowNode[];
 	connections: Record<string, unknown>;
 	settings?: Record<string, unknown>;
+	/** Pinned output per node name; left out on n8n 1.x, whose public API refuses it. */
+	pinData?: Record<string, Array<{ json: Record<string, unknown> }>>;
 }
 
 export interface Workflow extends WorkflowInput {
@@ -81,6 +83,8 @@ export declare class N8n {
 	/** Resolves when the running n8n exits; undefined when it is not running. */
 	readonly exited: Promise<{ code: number | null; signal: string | null }> | undefined;
 	webhookUrl(webhookId: string, path: string): string;
+	/** <base>/webhook-test/<webhookId>/<path>: served while the workflow listens for a test event. */
+	testWebhookUrl(webhookId: string, path: string): string;
 	start(): Promise<this>;
 	stop(graceMs?: number): Promise<void>;
 	/** Same user folder, port and environment, plus `env`; logs in again. */
@@ -104,6 +108,8 @@ export declare class N8n {
 	): Promise<{ id: string; name: string }>;
 	createWorkflow(workflow: WorkflowInput): Promise<Workflow>;
 	updateWorkflow(id: string, workflow: WorkflowInput): Promise<Workflow>;
+	/** The saved workflow listens for one test event on that trigger, as "Execute step" does. */
+	listenForTestEvent(workflowId: string, triggerName: string): Promise<void>;
 	listWorkflows(): Promise<Workflow[]>;
 	/** 2.x: POST /workflows/{id}/publish; 1.x: /activate. */
 	activateWorkflow(id: string): Promise<Workflow>;
@@ -111,6 +117,7 @@ export declare class N8n {
 	/** Resolves once n8n serves the production URL (no node is called while probing). */
 	waitForWebhook(url: string, options?: { method?: string; timeoutMs?: number }): Promise<void>;
 	post(url: string, body: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
+	get(url: string, headers?: Record<string, string>): Promise<HttpAnswer>;
 	/** Executions of a workflow, newest first (n8n 1.x also lists running ones, without data). */
 	listExecutions(workflowId: string, options?: { includeData?: boolean }): Promise<Execution[]>;
 	waitForExecutions(
