@@ -112,7 +112,9 @@ export function answerVerdict(
 	rules?: Pick<DeliveryRules, 'answerWhen' | 'repeats'>,
 ): IWebhookResponseData {
 	if (verdict.outcome === 'accepted' && rules) {
-		settleWhenAnswered(context, verdict.delivery, statusOf(verdict));
+		// The run's Buffer answer is saved after; n8n's own answer at the run's end is not.
+		const savedAfter = rules.answerWhen === 'runStarts';
+		settleWhenAnswered(context, verdict.delivery, statusOf(verdict), savedAfter);
 		const items = withTicket(verdict.items, verdict.delivery, rules);
 		return { workflowData: [context.helpers.returnJsonArray(items)] };
 	}
@@ -127,10 +129,11 @@ export function answerVerdict(
 			// n8n answers such a run from its end, with 200; the sender must read its 400 now.
 			const answer = runAnswer({ reported: verdict.refusal.body });
 			context.getResponseObject().status(answer.status).json(answer.body);
-			verdict.delivery.confirm(Date.now());
+			verdict.delivery.confirm(Date.now(), false);
 			return { noWebhookResponse: true, workflowData: [[{ json: {} }], report] };
 		}
-		settleWhenAnswered(context, verdict.delivery, statusOf(verdict));
+		// A 400 goes as an object body, which n8n writes after it saved static data.
+		settleWhenAnswered(context, verdict.delivery, statusOf(verdict), false);
 		return { workflowData: [[{ json: {} }], report] };
 	}
 	if (verdict.outcome === 'accepted' || verdict.outcome === 'reported')
@@ -171,6 +174,7 @@ function settleWhenAnswered(
 	context: IWebhookFunctions,
 	delivery: Delivery,
 	runAnswers: number,
+	savedAfterTheAnswer: boolean,
 ): void {
 	const response = context.getResponseObject() as unknown as AnsweredResponse;
 	const end = response.end;
@@ -178,7 +182,7 @@ function settleWhenAnswered(
 	response.end = function endAndSettle(this: unknown, ...args: unknown[]) {
 		if (!answered) {
 			answered = true;
-			if (response.statusCode === runAnswers) delivery.confirm(Date.now());
+			if (response.statusCode === runAnswers) delivery.confirm(Date.now(), savedAfterTheAnswer);
 			else delivery.release();
 		}
 		return end.apply(this, args);

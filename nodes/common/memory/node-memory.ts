@@ -33,6 +33,7 @@
 import { randomUUID } from 'crypto';
 
 import { memoryKey } from '../fingerprint';
+import { isJsonObject } from '../json';
 import { startWaiting, stopWaiting, forgetWaiting } from './backpressure';
 import { BoundedTable, type MemoryLimits, type TableEntry, type TableSnapshot } from './table';
 
@@ -83,6 +84,8 @@ interface ScopeState {
 	lastSaveAt: number;
 	/** Something changed since the last save. */
 	unsaved: boolean;
+	/** A change to save at the next request, however recent the last save (see confirm). */
+	saveAtNextRequest: boolean;
 	/** Time of the newest entry written, to know when a save would settle it. */
 	newestAt: number;
 	/** The newestAt whose settling save was found unneeded (its entries' runs were watched). */
@@ -138,7 +141,10 @@ function rememberRevision(state: ScopeState, rev: string): void {
 function isSaveDue(state: ScopeState, now: number, eager = false): boolean {
 	// While another live process serves this node too (queue mode without URI routing), its
 	// dedupe depends on reading our saves: save every change rather than every few seconds.
-	const interval = eager || state.sharedSeenAt >= now - SHARED_WINDOW_MS ? 0 : SAVE_INTERVAL_MS;
+	const interval =
+		eager || state.saveAtNextRequest || state.sharedSeenAt >= now - SHARED_WINDOW_MS
+			? 0
+			: SAVE_INTERVAL_MS;
 	if (now - state.lastSaveAt < interval) return false;
 	if (state.unsaved) return true;
 	// Unwatched entries are saved as "maybe running" until UNWATCHED_SETTLE_MS old; one more
@@ -179,6 +185,7 @@ function saveIfDue(
 	} satisfies StoredMemory;
 	rememberRevision(state, rev);
 	state.lastSaveAt = now;
+	state.saveAtNextRequest = false;
 	// What was withheld still has to be saved once its delivery is answered.
 	state.unsaved = [...state.withheld.values()].some((digests) => digests.size > 0);
 	return true;
@@ -294,9 +301,20 @@ export class Delivery {
 		watchRun(this.state, this.written, onRunEnd);
 	}
 
-	confirm(now: number): void {
+	/**
+	 * The run exists (or, answered when it finished, succeeded). `savedByThisRequest`: n8n
+	 * saves static data after this answer (a Buffer answered by the run as it starts); when n8n
+	 * saved before writing the answer (its own answer at the run's end, or an object body), a
+	 * save written now would go nowhere, so the next request saves instead.
+	 */
+	confirm(now: number, savedByThisRequest = true): void {
 		if (!this.close()) return;
-		saveIfDue(this.state, this.staticData, now, this.newRevision, this.savedAtOnce);
+		if (savedByThisRequest) {
+			saveIfDue(this.state, this.staticData, now, this.newRevision, this.savedAtOnce);
+			return;
+		}
+		this.state.unsaved = true;
+		if (this.savedAtOnce) this.state.saveAtNextRequest = true;
 	}
 
 	release(): void {
@@ -323,8 +341,23 @@ export class Delivery {
 	}
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-	return a === b || JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether the value `here` already holds `handed`: the same value, or, for a state that lists
+ * ids (a trip's ack tokens), every id `handed` lists.
+ */
+function holds(here: unknown, handed: unknown): boolean {
+	if (here === handed || JSON.stringify(here) === JSON.stringify(handed)) return true;
+	if (!isJsonObject(here) || !isJsonObject(handed)) return false;
+	const lists = Object.entries(handed).filter(
+		(entry): entry is [string, unknown[]] => Array.isArray(entry[1]) && entry[1].length > 0,
+	);
+	return (
+		lists.length > 0 &&
+		lists.every(([field, ids]) => {
+			const held = here[field];
+			return Array.isArray(held) && ids.every((id) => held.includes(id));
+		})
+	);
 }
 
 /** Entries of a started run: running until n8n says it ended, or unwatched without a signal. */
@@ -489,6 +522,7 @@ function scopeState(scope: string, layout: MemoryLayout): ScopeState {
 			knownRevisions: [],
 			lastSaveAt: -Infinity,
 			unsaved: false,
+			saveAtNextRequest: false,
 			newestAt: -Infinity,
 			settlingCheckedAt: -Infinity,
 			inFlight: new Map(),
@@ -536,16 +570,20 @@ export function recordRunStart(
 			return 'possible repeat';
 	}
 	// Another delivery may carry the same moment under another key (ARRIVE lists a trip in
-	// every call): the same state, already written here, is the same moment.
+	// every call): a state here that already holds what this run's delivery wrote (the same
+	// value, or every ack token of it) means this process handled that moment.
 	for (const [table, digest, value] of handOff.writes) {
 		const here = state.tables.get(table)?.entry(digest, now);
-		if (here && here.certainty !== 'in doubt' && sameValue(here.value, value))
-			return 'possible repeat';
+		if (here && here.certainty !== 'in doubt' && holds(here.value, value)) return 'possible repeat';
 	}
 	const written: Written[] = [];
 	for (const [table, digest, value] of handOff.writes) {
-		const entry = state.tables.get(table)?.set(digest, value, now, 'unwatched').written;
-		if (entry) written.push({ table, digest, entry });
+		const tableHere = state.tables.get(table);
+		// Written here since the crash, an entry is newer than what this delayed run carries.
+		const here = tableHere?.entry(digest, now);
+		if (!tableHere || (here && here.certainty !== 'in doubt')) continue;
+		const entry = tableHere.set(digest, value, now, 'unwatched').written;
+		written.push({ table, digest, entry });
 	}
 	state.unsaved = true;
 	state.newestAt = Math.max(state.newestAt, now);

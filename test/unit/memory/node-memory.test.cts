@@ -413,4 +413,51 @@ describe('a run started in another process than the one that accepted its delive
 		const stored = (staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
 		expect(stored).toBe(`${memoryKey('evt')}\t0`); // settled by age, not stuck running
 	});
+
+	test("a delayed run does not put back an older state: it is a possible repeat when this process's state holds its moment", () => {
+		const memory = openMemory({ scope: 's', layout, staticData: {}, now: 0, newRevision });
+		claim(memory, 'seen', 'call-1');
+		remember(memory, 'state', 'trip', { status: 'approaching', ackTokens: ['t1'] });
+		const handOff = JSON.parse(JSON.stringify(memory.hold().handOff()));
+		forgetProcessMemory();
+		// After the crash, a later call moved the trip on (its approach ran here too).
+		const here = openMemory({ scope: 's', layout, now: 1_000, newRevision });
+		remember(here, 'state', 'trip', { status: 'arrived', ackTokens: ['t1', 't2'] });
+		here.close();
+		expect(recordRunStart(handOff, 2_000, undefined)).toBe('possible repeat');
+		expect(
+			openMemory({ scope: 's', layout, now: 2_000, newRevision }).slot('state', 'trip').value,
+		).toEqual({ status: 'arrived', ackTokens: ['t1', 't2'] });
+	});
+
+	test('a state that merely shares a trip with the run is no repeat, and is kept', () => {
+		const memory = openMemory({ scope: 's', layout, staticData: {}, now: 0, newRevision });
+		claim(memory, 'seen', 'call-1');
+		remember(memory, 'state', 'trip', { status: 'arrived', ackTokens: ['t2'] });
+		const handOff = JSON.parse(JSON.stringify(memory.hold().handOff()));
+		forgetProcessMemory();
+		const here = openMemory({ scope: 's', layout, now: 1_000, newRevision });
+		remember(here, 'state', 'trip', { status: 'approaching', ackTokens: ['t1'] });
+		here.close();
+		expect(recordRunStart(handOff, 2_000, undefined)).toBe('first run');
+		const after = openMemory({ scope: 's', layout, now: 2_000, newRevision });
+		expect(after.slot('state', 'trip').value).toEqual({ status: 'approaching', ackTokens: ['t1'] });
+		expect(answerFor(after, 'seen', 'call-1')).toBe('seen');
+	});
+});
+
+test('an answer n8n writes after its save leaves the save to the next request, at once for a provider that resends regardless', () => {
+	forgetProcessMemory();
+	const layout = { seen: { maxEntries: 10, maxAgeMs: HOUR } };
+	const staticData: Record<string, unknown> = {};
+	const open = (now: number) =>
+		openMemory({ scope: 'eager', layout, staticData, now, newRevision: () => `r${now}` });
+	accept(open(0), 'first', 0); // a save at 0
+	const memory = open(100);
+	claim(memory, 'seen', 'later');
+	memory.hold({ waitsForRunEnd: true, savedAtOnce: true }).confirm(100, false);
+	const stored = () => (staticData.captainArriveMemory as { tables: { seen: string } }).tables.seen;
+	expect(stored()).not.toContain(memoryKey('later')); // not written where n8n will not save it
+	expect(open(200).close()).toBe(true); // the next request, well within SAVE_INTERVAL_MS
+	expect(stored()).toContain(memoryKey('later'));
 });
