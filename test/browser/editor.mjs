@@ -51,18 +51,20 @@ const EXPECTED = {
 	captainMain: {
 		nodeName: 'Captain.AI Trigger',
 		canvasSubtitle: 'Every event',
-		// Every parameter label the panel shows, in order.
+		// Every parameter label the panel shows, in order (Driver Updates: every event lets the
+		// driver events through).
 		labels: [
 			'Credential for Captain.AI Webhook API',
 			'Authentication',
 			'Events',
 			'Environment',
+			'Driver Updates',
 			'Options',
 		],
 		// The setup notice, line by line.
 		noticeSteps: [
-			'Copy both Production URLs from Webhook URLs above: the one ending in /events and the one ending in /item-status.',
-			'Email them, with your Auth-Token, to your Captain.AI account manager: the second as the item status webhook.',
+			'Copy each Production URL listed under Webhook URLs above: /events for orders, deliveries and drivers, /item-status for item status changes.',
+			'Email them, with your Auth-Token, to your Captain.AI account manager (say which is the item status webhook).',
 			'Publish this workflow.',
 		],
 		sampleNotice: EXPECTED_SAMPLE_NOTICE,
@@ -83,8 +85,8 @@ const EXPECTED = {
 			'Options',
 		],
 		noticeSteps: [
-			'Copy the Production URL from Webhook URLs above (it ends in /item-status).',
-			'Email it, with your Auth-Token, to your Captain.AI account manager as the item status webhook.',
+			'Copy each Production URL listed under Webhook URLs above: /events for orders, deliveries and drivers, /item-status for item status changes.',
+			'Email them, with your Auth-Token, to your Captain.AI account manager (say which is the item status webhook).',
 			'Publish this workflow.',
 		],
 		sampleNotice: EXPECTED_SAMPLE_NOTICE,
@@ -102,6 +104,7 @@ const EXPECTED = {
 			'Authentication',
 			'Events',
 			'Environment',
+			'Driver Updates',
 			'Options',
 		],
 		receivesShown: 'Orders, Deliveries and Drivers',
