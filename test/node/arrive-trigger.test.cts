@@ -284,6 +284,22 @@ describe('ARRIVE Trigger through webhook()', () => {
 			});
 		});
 
+		test("a crash while an approach's delivery is still in flight: the next request saved it in doubt, so it fires again marked", async () => {
+			const workflow = arriveWorkflow();
+			const [inTransit, approaching, approachingAgain, approachingThird] = script();
+			await workflow.call(fromArrive(inTransit));
+			const inFlight = await workflow.start(fromArrive(approaching)); // n8n has not started its run
+			expect(inFlight.startsExecution).toBe(true);
+			const savesBefore = workflow.saves;
+			expect((await workflow.call(fromArrive(approachingAgain))).body).toMatchObject({
+				reason: 'no-change',
+			});
+			expect(workflow.saves).toBe(savesBefore + 1); // the next request carried it, in doubt
+			forgetProcessMemory(); // killed before the run started or answered
+			const next = await workflow.call(fromArrive(approachingThird));
+			expect(next.items).toMatchObject([{ status: 'approaching', possibleRepeat: true }]);
+		});
+
 		test('with Possible Repeats: Skip Them, the moment in doubt starts nothing after the restart', async () => {
 			const workflow = arriveWorkflow({ options: { repeatsAfterRestart: 'skip' } });
 			const [inTransit, approaching, approachingAgain] = script();

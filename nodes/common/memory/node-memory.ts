@@ -98,6 +98,12 @@ interface ScopeState {
 	 * may not exist.
 	 */
 	withheld: Map<string, Map<string, number>>;
+	/**
+	 * The same for deliveries of a provider that resends regardless (ARRIVE): saved, but marked
+	 * in doubt, so that a crash before their answer still leaves their moments marked when the
+	 * provider lists them again, while no peer or successor trusts them.
+	 */
+	shownInDoubt: Map<string, Map<string, number>>;
 	/** Other processes whose saves this one has read, and how many (bounded). */
 	writers: Map<string, number>;
 	/** When another live process last saved this memory, and when that was last reported. */
@@ -175,6 +181,7 @@ function saveIfDue(
 			now,
 			UNWATCHED_SETTLE_MS,
 			new Set(state.withheld.get(name)?.keys()),
+			new Set(state.shownInDoubt.get(name)?.keys()),
 		);
 	staticData[STATIC_DATA_KEY] = {
 		v: 4,
@@ -186,8 +193,10 @@ function saveIfDue(
 	rememberRevision(state, rev);
 	state.lastSaveAt = now;
 	state.saveAtNextRequest = false;
-	// What was withheld still has to be saved once its delivery is answered.
-	state.unsaved = [...state.withheld.values()].some((digests) => digests.size > 0);
+	// What was withheld or shown in doubt still has to be saved once its delivery is answered.
+	state.unsaved = [...state.withheld.values(), ...state.shownInDoubt.values()].some(
+		(digests) => digests.size > 0,
+	);
 	return true;
 }
 
@@ -270,11 +279,15 @@ export class Delivery {
 		private readonly savedAtOnce: boolean,
 	) {
 		for (const claim of claims) state.inFlight.set(claim, this);
+		const pending = this.pendingWrites();
 		for (const { table, digest } of written) {
-			if (!state.withheld.has(table)) state.withheld.set(table, new Map());
-			const digests = state.withheld.get(table)!;
+			if (!pending.has(table)) pending.set(table, new Map());
+			const digests = pending.get(table)!;
 			digests.set(digest, (digests.get(digest) ?? 0) + 1);
 		}
+		// Its moments, in doubt, reach static data with the next request rather than the next
+		// scheduled save: a crash in between would leave them unknown to the next process.
+		if (savedAtOnce && written.length > 0) state.saveAtNextRequest = true;
 		startWaiting(this, { ageCounts: !waitsForRunEnd });
 	}
 
@@ -328,9 +341,10 @@ export class Delivery {
 		this.open = false;
 		for (const claim of this.claims)
 			if (this.state.inFlight.get(claim) === this) this.state.inFlight.delete(claim);
-		// A digest another delivery in flight also wrote stays withheld until that one closes.
+		// A digest another delivery in flight also wrote stays pending until that one closes.
+		const pending = this.pendingWrites();
 		for (const { table, digest } of this.written) {
-			const digests = this.state.withheld.get(table);
+			const digests = pending.get(table);
 			const count = digests?.get(digest) ?? 0;
 			if (count > 1) digests!.set(digest, count - 1);
 			else digests?.delete(digest);
@@ -338,6 +352,11 @@ export class Delivery {
 		stopWaiting(this);
 		this.resolveSettled();
 		return true;
+	}
+
+	/** Where this delivery's writes wait for its answer: left out of saves, or saved in doubt. */
+	private pendingWrites(): Map<string, Map<string, number>> {
+		return this.savedAtOnce ? this.state.shownInDoubt : this.state.withheld;
 	}
 }
 
@@ -527,6 +546,7 @@ function scopeState(scope: string, layout: MemoryLayout): ScopeState {
 			settlingCheckedAt: -Infinity,
 			inFlight: new Map(),
 			withheld: new Map(),
+			shownInDoubt: new Map(),
 			writers: new Map(),
 			sharedSeenAt: -Infinity,
 			sharedReportedAt: -Infinity,

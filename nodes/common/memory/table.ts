@@ -140,18 +140,21 @@ export class BoundedTable<V = true> {
 	}
 
 	/**
-	 * The table as stored. `withheld` digests (deliveries still in flight) are left out; an
-	 * unwatched entry younger than `unwatchedSettleMs` is marked `~` like a running one.
+	 * The table as stored. `withheld` digests (deliveries still in flight) are left out, and
+	 * `inDoubt` ones (in flight too) marked `?`; an unwatched entry younger than
+	 * `unwatchedSettleMs` is marked `~` like a running one.
 	 */
 	toSnapshot(
 		now: number,
 		unwatchedSettleMs: number,
 		withheld?: ReadonlySet<string>,
+		inDoubt?: ReadonlySet<string>,
 	): TableSnapshot {
 		const lines: string[] = [];
 		for (const [digest, entry] of this.entries) {
 			if (withheld?.has(digest)) continue;
-			lines.push(markOf(entry, now, unwatchedSettleMs) + entry.line);
+			const mark = inDoubt?.has(digest) ? '?' : markOf(entry, now, unwatchedSettleMs);
+			lines.push(mark + entry.line);
 		}
 		return lines.join('\n');
 	}
