@@ -315,7 +315,10 @@ async function captainStreamWithKill(setUp, route, port, workflow) {
 		key: index,
 	}));
 	// Kill hard, halfway through, the webhook process that has enqueued more of this stream's
-	// runs (with URI-hash routing: the one serving this URL), and start it again meanwhile.
+	// runs (with URI-hash routing: the one serving this URL), and start it again meanwhile, out
+	// of nginx's rotation until /healthz/readiness answers, as docs/queue-mode.md says to: a
+	// starting n8n answers `200 "n8n is starting up"` without running anything, and a provider
+	// takes that as delivered.
 	const enqueued = (webhook) =>
 		(readFileSync(webhook.logFile, 'utf8').match(/Enqueued execution/g) ?? []).length;
 	const enqueuedBefore = setUp.webhooks.map(enqueued);
@@ -332,7 +335,13 @@ async function captainStreamWithKill(setUp, route, port, workflow) {
 				const served = setUp.webhooks.map((webhook, i) => enqueued(webhook) - enqueuedBefore[i]);
 				victim = setUp.webhooks[served[0] >= served[1] ? 0 : 1];
 				process.kill(-victim.child.pid, 'SIGKILL');
-				restarted = victim.exited.then(() => victim.stop()).then(() => victim.start());
+				restarted = (async () => {
+					await setUp.servers.setUpstreamInRotation(victim.port, false);
+					await victim.exited;
+					await victim.stop();
+					await victim.start();
+					await setUp.servers.setUpstreamInRotation(victim.port, true);
+				})();
 			}
 		},
 	});
@@ -349,6 +358,12 @@ async function captainStreamWithKill(setUp, route, port, workflow) {
 	const beforeKill = [...distinct].filter((index) => !touchedByKill.has(index));
 	const doubledBeforeKill = tally(beforeKill, runs).doubled;
 	const acceptedLost = [...sent.accepted].filter((key) => !runs.runsPerKey.has(key)).length;
+	const startingUp = sent.answers['200 "n8n is starting up"'] ?? 0;
+	check(
+		`${route}: no delivery reached a webhook process before it was ready`,
+		startingUp === 0,
+		`${startingUp} × 200 "n8n is starting up"`,
+	);
 	check(
 		`${route}: Captain stream, 0 lost (every event has a successful run)`,
 		lost === 0 && acceptedLost === 0 && sent.unanswered === 0,

@@ -16,8 +16,10 @@ function percentile(sorted, p) {
 		: NaN;
 }
 
-/** A short label for an answer: status plus the JSON reason or status. */
+/** A short label for an answer: status plus the JSON reason or status, or n8n's own text. */
 function answerLabel(answer) {
+	if (typeof answer.text === 'string' && answer.text.startsWith('n8n is starting up'))
+		return `${answer.status} "n8n is starting up"`;
 	const body = answer.body ?? {};
 	return `${answer.status} ${body.status === 'ignored' ? body.reason : (body.status ?? body.error ?? body.message ?? '')}`.trim();
 }

@@ -72,6 +72,10 @@ function startDaemon(cmd, args, logFile, options = {}) {
 	return child;
 }
 
+function countMatches(file, pattern) {
+	return fs.existsSync(file) ? (fs.readFileSync(file, 'utf8').match(pattern) ?? []).length : 0;
+}
+
 async function waitFor(what, probe, timeoutMs = 60_000) {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
@@ -191,8 +195,55 @@ class Services {
 		fs.mkdirSync(temp, { recursive: true });
 		fs.chmodSync(temp, 0o777);
 		const ports = { roundRobin: await freePort(), byUri: await freePort() };
+		this.nginx = { prefix, temp, ports, upstreamPorts, down: new Set() };
+		const configFile = this.writeNginxConfig();
+		const child = startDaemon(
+			'nginx',
+			['-p', prefix, '-c', configFile],
+			path.join(prefix, 'stdout.log'),
+		);
+		this.children.push(child);
+		this.nginx.child = child;
+		await waitFor('nginx', async () => {
+			if (child.exitCode !== null)
+				throw new Error(`nginx exited: ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
+			return fs.existsSync(path.join(prefix, 'nginx.pid'));
+		});
+		this.nginxPorts = ports;
+		log(
+			`nginx on 127.0.0.1:${ports.roundRobin} (round-robin) and :${ports.byUri} (hash $request_uri consistent)`,
+		);
+		return ports;
+	}
+
+	/**
+	 * Takes one upstream out of nginx's rotation (`down`) or puts it back, as a health-checked
+	 * load balancer does while a process starts: nginx reloads its configuration gracefully
+	 * (SIGHUP), requests in flight finish on the old workers.
+	 */
+	async setUpstreamInRotation(port, inRotation) {
+		if (inRotation) this.nginx.down.delete(port);
+		else this.nginx.down.add(port);
+		this.writeNginxConfig();
+		const errorLog = path.join(this.nginx.prefix, 'error.log');
+		const reloadsBefore = countMatches(errorLog, /reconfiguring/g);
+		process.kill(this.nginx.child.pid, 'SIGHUP');
+		await waitFor(
+			'nginx reload',
+			async () => countMatches(errorLog, /reconfiguring/g) > reloadsBefore,
+		);
+		// New workers start right after the reload is logged; give them that moment.
+		await sleep(300);
+		log(`nginx: 127.0.0.1:${port} ${inRotation ? 'back in rotation' : 'out of rotation'}`);
+	}
+
+	writeNginxConfig() {
+		const { prefix, temp, ports, upstreamPorts, down } = this.nginx;
 		const servers = upstreamPorts
-			.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`)
+			.map(
+				(port) =>
+					`    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s${down.has(port) ? ' down' : ''};`,
+			)
 			.join('\n');
 		const location = (upstream) => `
     location / {
@@ -208,7 +259,7 @@ class Services {
 worker_processes 1;
 daemon off;
 pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
+error_log ${prefix}/error.log notice;
 events { worker_connections 2048; }
 http {
   access_log off;
@@ -235,22 +286,7 @@ ${servers}
 `;
 		const configFile = path.join(prefix, 'nginx.conf');
 		fs.writeFileSync(configFile, config);
-		const child = startDaemon(
-			'nginx',
-			['-p', prefix, '-c', configFile],
-			path.join(prefix, 'stdout.log'),
-		);
-		this.children.push(child);
-		await waitFor('nginx', async () => {
-			if (child.exitCode !== null)
-				throw new Error(`nginx exited: ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
-			return fs.existsSync(path.join(prefix, 'nginx.pid'));
-		});
-		this.nginxPorts = ports;
-		log(
-			`nginx on 127.0.0.1:${ports.roundRobin} (round-robin) and :${ports.byUri} (hash $request_uri consistent)`,
-		);
-		return ports;
+		return configFile;
 	}
 
 	/** Stops what this instance started (the daemons by pid, PostgreSQL by pg_ctl). */
