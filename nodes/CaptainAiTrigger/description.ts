@@ -116,45 +116,43 @@ const unlistedEventsOption = {
 	description: 'Any event not in this list',
 };
 
+/** An Events list: which events start a run, the others still answered. */
+const eventsList = (
+	displayOptions: INodeProperties['displayOptions'],
+	options: INodeProperties['options'],
+): INodeProperties => ({
+	displayName: 'Events',
+	name: 'events',
+	type: 'multiOptions',
+	default: [],
+	// n8n shows "Select" in an empty list whatever the placeholder, so the rule is a hint.
+	hint: 'Leave empty to receive every event',
+	description:
+		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
+	displayOptions,
+	options,
+});
+
 /**
  * Version 3's Events, every event of both URLs. The first property named Events, so the node
  * creator's actions come from it ("On item status changed" among them); each action sets only
  * this list. Hidden for versions 1-2 rather than shown for 3: the node creator copies the first
  * value of every `show` condition of this list into each action's parameters.
  */
-const allEvents: INodeProperties = {
-	displayName: 'Events',
-	name: 'events',
-	type: 'multiOptions',
-	default: [],
-	// n8n shows "Select" in an empty list whatever the placeholder, so the rule is a hint.
-	hint: 'Leave empty to receive every event',
-	description:
-		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
-	displayOptions: { hide: { '@version': [1, 2] } },
-	options: [...CAPTAIN_EVENTS.map(eventOption), unlistedEventsOption],
-};
+const allEvents = eventsList({ hide: { '@version': [1, 2] } }, [
+	...CAPTAIN_EVENTS.map(eventOption),
+	unlistedEventsOption,
+]);
 
 /**
  * Versions 1-2: events offered on the main URL. The item-status URL carries one event, so it has
  * no list: switching Receives to Item Status hides this, and n8n forgets a hidden value, so
  * coming back shows the default (every event) again; the Receives description says so.
  */
-const mainUrlEvents: INodeProperties = {
-	displayName: 'Events',
-	name: 'events',
-	type: 'multiOptions',
-	default: [],
-	// n8n shows "Select" in an empty list whatever the placeholder, so the rule is a hint.
-	hint: 'Leave empty to receive every event',
-	description:
-		'Events left out are still answered, so Captain.AI does not resend them, but start nothing',
-	displayOptions: { show: { receives: ['events'], '@version': [1, 2] } },
-	options: [
-		...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map(eventOption),
-		unlistedEventsOption,
-	],
-};
+const mainUrlEvents = eventsList({ show: { receives: ['events'], '@version': [1, 2] } }, [
+	...CAPTAIN_EVENTS.filter((kind) => kind.endpoint === 'events').map(eventOption),
+	unlistedEventsOption,
+]);
 
 /*
  * Driver Updates shows only while Events lets a driver event through: every event (an empty
