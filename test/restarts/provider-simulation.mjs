@@ -52,6 +52,7 @@ const { N8n, sleep } = harness;
 const {
 	providerAttempt,
 	answerLabel,
+	isN8nStartingUp,
 	settleExecutions,
 	formatAnswers,
 	percentile,
@@ -285,16 +286,9 @@ function momentName(trips, key) {
 // The providers
 
 const isTwoHundreds = (answer) => answer.status >= 200 && answer.status <= 299;
-/** The answer as a short label; a bare status gets its body (or "empty body") too. */
-function labelOf(answer) {
-	if (answer.failure) return `no answer (${answer.failure})`;
-	const label = answerLabel(answer);
-	if (label !== String(answer.status)) return label;
-	if (answer.body === '' || answer.body === undefined) return `${label} (empty body)`;
-	if (typeof answer.body === 'string')
-		return `${label} (${answer.body.trimStart().startsWith('<') ? 'HTML page' : answer.body.slice(0, 40)})`;
-	return `${label} ${JSON.stringify(answer.body).slice(0, 60)}`;
-}
+/** The answer as a short label, or why there was none. */
+const labelOf = (answer) =>
+	answer.failure ? `no answer (${answer.failure})` : answerLabel(answer);
 
 function semaphore(size) {
 	let free = size;
@@ -640,9 +634,6 @@ function inFlightAt(fault, attemptsOf) {
 	return keys;
 }
 
-/** n8n's own answer while its database migrations run: 200 to any request, no node involved. */
-const STARTING_UP = /n8n is starting up/;
-
 /**
  * The figures of one provider. `units`: [{ keys, attempts }] (an event, or a call and its
  * moments); `answersOf(key)`: the labels of the 2xx answers that acknowledged a key.
@@ -664,7 +655,7 @@ function tallyProvider({ keys, units, answersOf, data, faults }) {
 		for (const key of inFlightAt(f, attemptsOf)) (f.killed ? atKill : atSigterm).add(key);
 	}
 	const lost = answeredKeys.filter((key) => succeeded(key).length === 0);
-	const byStartup = lost.filter((key) => answersOf(key).every((label) => STARTING_UP.test(label)));
+	const byStartup = lost.filter((key) => answersOf(key).every(isN8nStartingUp));
 	const cutShort = lost.filter(
 		(key) =>
 			!byStartup.includes(key) &&

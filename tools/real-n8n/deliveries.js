@@ -16,13 +16,23 @@ function percentile(sorted, p) {
 		: NaN;
 }
 
-/** A short label for an answer: status plus the JSON reason or status, or n8n's own text. */
+/**
+ * A short label for an answer: status plus the JSON reason or status; a bare status gets its body
+ * too (or "empty body", or "HTML page"), so a text answer such as n8n's start-up page shows.
+ */
 function answerLabel(answer) {
-	if (typeof answer.text === 'string' && answer.text.startsWith('n8n is starting up'))
-		return `${answer.status} "n8n is starting up"`;
 	const body = answer.body ?? {};
-	return `${answer.status} ${body.status === 'ignored' ? body.reason : (body.status ?? body.error ?? body.message ?? '')}`.trim();
+	const label =
+		`${answer.status} ${body.status === 'ignored' ? body.reason : (body.status ?? body.error ?? body.message ?? '')}`.trim();
+	if (label !== String(answer.status)) return label;
+	if (answer.body === '' || answer.body === undefined) return `${label} (empty body)`;
+	if (typeof answer.body === 'string')
+		return `${label} (${answer.body.trimStart().startsWith('<') ? 'HTML page' : answer.body.slice(0, 40)})`;
+	return `${label} ${JSON.stringify(answer.body).slice(0, 60)}`;
 }
+
+/** n8n's own answer while its database migrations run: 200 to any request, no node involved. */
+const isN8nStartingUp = (label) => /n8n is starting up/.test(label);
 
 /**
  * One attempt as a provider makes it: a POST on its own connection with a hard deadline from
@@ -238,6 +248,7 @@ module.exports = {
 	sendDeliveries,
 	providerAttempt,
 	answerLabel,
+	isN8nStartingUp,
 	settleExecutions,
 	recordedRuns,
 	tally,
