@@ -209,7 +209,6 @@ class Services {
 				throw new Error(`nginx exited: ${fs.readFileSync(path.join(prefix, 'error.log'), 'utf8')}`);
 			return fs.existsSync(path.join(prefix, 'nginx.pid'));
 		});
-		this.nginxPorts = ports;
 		log(
 			`nginx on 127.0.0.1:${ports.roundRobin} (round-robin) and :${ports.byUri} (hash $request_uri consistent)`,
 		);
