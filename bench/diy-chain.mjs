@@ -33,7 +33,7 @@ import { join } from 'node:path';
 
 import deliveries from '../tools/real-n8n/deliveries.js';
 import harness from '../tools/real-n8n/n8n.cjs';
-import { ENGINE_MODES } from './scenarios.mjs';
+import { ENGINE_MODES, filterParameters, workflowNode } from './scenarios.mjs';
 
 const { N8n, nodeOutputItems, sleep } = harness;
 const { sendDeliveries, seededRandom, parseArgs, checkList, formatAnswers } = deliveries;
@@ -148,16 +148,6 @@ function arriveStream(count, seed, phase, openTrips = 6) {
 // ------------------------------------------------------------------------------------------
 // Workflows
 
-const at = (x) => [x * 220, 0];
-const nodeBase = (name, type, typeVersion, x, parameters, extra = {}) => ({
-	id: randomUUID(),
-	name,
-	type,
-	typeVersion,
-	position: at(x),
-	parameters,
-	...extra,
-});
 const chainConnections = (names) =>
 	Object.fromEntries(
 		names
@@ -165,29 +155,8 @@ const chainConnections = (names) =>
 			.map((name, i) => [name, { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] }]),
 	);
 
-/** Filter v2 conditions: any of `conditions` ([leftValue, operation, rightValue?]). */
-function filterParameters(conditions, combinator = 'or') {
-	return {
-		conditions: {
-			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 1 },
-			combinator,
-			conditions: conditions.map(([leftValue, operation, rightValue]) => ({
-				id: randomUUID(),
-				leftValue,
-				rightValue: rightValue ?? '',
-				operator: {
-					type: 'string',
-					operation,
-					...(rightValue === undefined ? { singleValue: true } : {}),
-				},
-			})),
-		},
-		options: {},
-	};
-}
-
 const removeDuplicates = (x, dedupeValue) =>
-	nodeBase('Remove Duplicates', 'n8n-nodes-base.removeDuplicates', 2, x, {
+	workflowNode('Remove Duplicates', 'n8n-nodes-base.removeDuplicates', 2, x, {
 		operation: 'removeItemsSeenInPreviousExecutions',
 		logic: 'removeItemsWithAlreadySeenKeyValues',
 		dedupeValue,
@@ -195,7 +164,7 @@ const removeDuplicates = (x, dedupeValue) =>
 	});
 
 function webhookNode(path) {
-	return nodeBase(
+	return workflowNode(
 		'Webhook',
 		'n8n-nodes-base.webhook',
 		2,
@@ -230,7 +199,7 @@ async function receivers(n8n) {
 		'Captain DIY chain',
 		[
 			webhookNode(`captain-${randomUUID()}`),
-			nodeBase(
+			workflowNode(
 				'Filter',
 				'n8n-nodes-base.filter',
 				2,
@@ -247,7 +216,7 @@ async function receivers(n8n) {
 		n8n,
 		'Captain.AI Trigger',
 		[
-			nodeBase(
+			workflowNode(
 				'Captain.AI Trigger',
 				'n8n-nodes-captain-arrive.captainAiTrigger',
 				2,
@@ -266,12 +235,12 @@ async function receivers(n8n) {
 		'ARRIVE DIY chain',
 		[
 			webhookNode(`arrive-${randomUUID()}`),
-			nodeBase('Split Out', 'n8n-nodes-base.splitOut', 1, 1, {
+			workflowNode('Split Out', 'n8n-nodes-base.splitOut', 1, 1, {
 				fieldToSplitOut: 'body.data.estimates',
 				include: 'noOtherFields',
 				options: {},
 			}),
-			nodeBase(
+			workflowNode(
 				'Filter',
 				'n8n-nodes-base.filter',
 				2,
@@ -286,7 +255,7 @@ async function receivers(n8n) {
 		n8n,
 		'ARRIVE Trigger',
 		[
-			nodeBase(
+			workflowNode(
 				'ARRIVE Trigger',
 				'n8n-nodes-captain-arrive.arriveTrigger',
 				2,

@@ -35,6 +35,7 @@ import { join } from 'node:path';
 
 import deliveries from '../tools/real-n8n/deliveries.js';
 import harness from '../tools/real-n8n/n8n.cjs';
+import { filterParameters, workflowNode } from './scenarios.mjs';
 
 const { N8n, httpRequest, sleep } = harness;
 const { seededRandom, parseArgs, checkList, settleExecutions } = deliveries;
@@ -308,33 +309,6 @@ function expectedRuns(events, driverUpdates) {
 // ------------------------------------------------------------------------------------------
 // Receivers
 
-const at = (x) => [x * 220, 0];
-const nodeOf = (name, type, typeVersion, x, parameters, extra = {}) => ({
-	id: randomUUID(),
-	name,
-	type,
-	typeVersion,
-	position: at(x),
-	parameters,
-	...extra,
-});
-
-function filterParameters(events) {
-	return {
-		conditions: {
-			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 1 },
-			combinator: 'or',
-			conditions: events.map((event) => ({
-				id: randomUUID(),
-				leftValue: '={{ $json.body.event_name }}',
-				rightValue: event,
-				operator: { type: 'string', operation: 'equals' },
-			})),
-		},
-		options: {},
-	};
-}
-
 /** The Captain.AI Trigger settings compared: [label, Driver Updates]. */
 function triggerSettings(place) {
 	const near = (emit) => ({
@@ -391,7 +365,7 @@ async function publishReceivers(n8n, place) {
 		authToken: token,
 	});
 	const path = `fleet-${randomUUID()}`;
-	const webhook = nodeOf(
+	const webhook = workflowNode(
 		'Webhook',
 		'n8n-nodes-base.webhook',
 		2,
@@ -399,12 +373,14 @@ async function publishReceivers(n8n, place) {
 		{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
 		{ webhookId: randomUUID() },
 	);
-	const filter = nodeOf(
+	const filter = workflowNode(
 		'Filter',
 		'n8n-nodes-base.filter',
 		2,
 		1,
-		filterParameters([LOCATIONS, ETA]),
+		filterParameters(
+			[LOCATIONS, ETA].map((event) => ['={{ $json.body.event_name }}', 'equals', event]),
+		),
 	);
 	const receivers = [
 		{
@@ -420,7 +396,7 @@ async function publishReceivers(n8n, place) {
 		},
 	];
 	for (const [label, driverUpdates] of triggerSettings(place)) {
-		const trigger = nodeOf(
+		const trigger = workflowNode(
 			'Captain.AI Trigger',
 			'n8n-nodes-captain-arrive.captainAiTrigger',
 			2,

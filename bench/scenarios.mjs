@@ -1,7 +1,8 @@
 // The outcomes the benchmarks measure, published into a running n8n (tools/real-n8n/n8n.cjs):
 // one workflow per trigger setting, and for each outcome a request maker. Shared by
 // bench/isolates.mjs (what the expression engine does per request) and bench/compare.mjs
-// (requests per second, two builds of the package side by side).
+// (requests per second, two builds of the package side by side); its node and Filter builders
+// also by bench/diy-chain.mjs and bench/fleet.mjs.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -9,6 +10,38 @@ const CAPTAIN = 'n8n-nodes-captain-arrive.captainAiTrigger';
 const ARRIVE = 'n8n-nodes-captain-arrive.arriveTrigger';
 const fixture = (file) =>
 	JSON.parse(readFileSync(new URL(`../test/fixtures/${file}`, import.meta.url), 'utf8'));
+
+/** A workflow node in column `x` of a left-to-right chain. */
+export const workflowNode = (name, type, typeVersion, x, parameters, extra = {}) => ({
+	id: randomUUID(),
+	name,
+	type,
+	typeVersion,
+	position: [x * 220, 0],
+	parameters,
+	...extra,
+});
+
+/** Filter v2 conditions: any of `conditions` ([leftValue, operation, rightValue?]). */
+export function filterParameters(conditions, combinator = 'or') {
+	return {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 1 },
+			combinator,
+			conditions: conditions.map(([leftValue, operation, rightValue]) => ({
+				id: randomUUID(),
+				leftValue,
+				rightValue: rightValue ?? '',
+				operator: {
+					type: 'string',
+					operation,
+					...(rightValue === undefined ? { singleValue: true } : {}),
+				},
+			})),
+		},
+		options: {},
+	};
+}
 
 const node = (name, type, parameters, extra = {}) => ({
 	id: randomUUID(),
